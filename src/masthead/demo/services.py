@@ -1,0 +1,81 @@
+"""Create (or complete) the demo publication; safe to run any number of times."""
+
+import datetime as dt
+
+from django.db import transaction
+from django.utils.text import slugify
+
+from masthead.accounts.models import Person
+from masthead.core.rendering import render_markdown
+from masthead.demo import content
+from masthead.engagement.models import Comment, Like
+from masthead.engagement.services import recount_post_engagement
+from masthead.posts.models import Post
+from masthead.posts.services import create_post, publish_post
+from masthead.publications.models import Membership, Publication, Role
+
+
+def reader_email(index: int) -> str:
+    return f"reader{index + 1:02d}@demo.example.com"
+
+
+@transaction.atomic
+def load_demo_publication() -> Publication:
+    publication, _ = Publication.objects.get_or_create(
+        slug=content.PUBLICATION["slug"],
+        defaults={
+            "name": content.PUBLICATION["name"],
+            "tagline": content.PUBLICATION["tagline"],
+            "about_markdown": content.PUBLICATION["about"],
+            "about_html": render_markdown(content.PUBLICATION["about"]),
+        },
+    )
+    author, _ = Person.objects.get_or_create(
+        email=content.AUTHOR["email"], defaults={"display_name": content.AUTHOR["name"]}
+    )
+    Membership.objects.get_or_create(
+        publication=publication, person=author, defaults={"role": Role.OWNER}
+    )
+    readers = [
+        Person.objects.get_or_create(email=reader_email(index), defaults={"display_name": name})[0]
+        for index, name in enumerate(content.READER_NAMES)
+    ]
+    for title, subtitle, date, like_count, comment_count in content.POSTS:
+        post = ensure_post(publication, author, title, subtitle, date)
+        ensure_engagement(post, readers, like_count, comment_count)
+    return publication
+
+
+def ensure_post(publication, author, title, subtitle, date) -> Post:
+    slug = slugify(title)[:100]
+    post = Post.objects.filter(publication=publication, slug=slug).first()
+    if post is None:
+        post = create_post(
+            publication,
+            [author],
+            title=title,
+            subtitle=subtitle,
+            body_markdown=content.post_body(title, subtitle),
+            slug=slug,
+        )
+        published_at = dt.datetime.fromisoformat(date).replace(hour=9, tzinfo=dt.UTC)
+        publish_post(post, published_at=published_at)
+    return post
+
+
+def ensure_engagement(post: Post, readers, like_count: int, comment_count: int) -> None:
+    Like.objects.bulk_create(
+        [Like(post=post, person=reader, created_at=post.published_at) for reader in readers[:like_count]],
+        ignore_conflicts=True,
+    )
+    existing = Comment.objects.filter(post=post, person__in=readers).count()
+    for index in range(existing, comment_count):
+        body = content.COMMENTS[(index + post.id) % len(content.COMMENTS)]
+        Comment.objects.create(
+            post=post,
+            person=readers[-1 - index],
+            body_markdown=body,
+            body_html=render_markdown(body),
+            created_at=post.published_at + dt.timedelta(hours=3 + 5 * index),
+        )
+    recount_post_engagement(post.id)

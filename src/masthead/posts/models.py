@@ -1,0 +1,84 @@
+"""Posts and their authors. Counters are recounted from engagement rows by services."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from masthead.publications.models import Publication, Section
+
+
+class PostStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SCHEDULED = "scheduled", "Scheduled"
+    PUBLISHED = "published", "Published"
+
+
+class Audience(models.TextChoices):
+    EVERYONE = "everyone", "Everyone"
+    PAID = "paid", "Paid subscribers"
+
+
+class Post(models.Model):
+    publication = models.ForeignKey(Publication, on_delete=models.CASCADE, related_name="posts")
+    title = models.CharField(max_length=200)
+    subtitle = models.CharField(max_length=300, blank=True)
+    slug = models.SlugField(max_length=120)
+    body_markdown = models.TextField(blank=True)
+    body_html = models.TextField(blank=True, editable=False)
+    preview_html = models.TextField(blank=True, editable=False)
+    authors = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="PostAuthor", related_name="authored_posts"
+    )
+    status = models.CharField(max_length=10, choices=PostStatus.choices, default=PostStatus.DRAFT)
+    published_at = models.DateTimeField(null=True, blank=True)
+    audience = models.CharField(max_length=10, choices=Audience.choices, default=Audience.EVERYONE)
+    section = models.ForeignKey(Section, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    # Denormalised from engagement rows (recounted in the same transaction as each change), so
+    # that the archive sorts and pages 10,000 posts by likes or comments with an index.
+    like_count = models.PositiveIntegerField(default=0)
+    comment_count = models.PositiveIntegerField(default=0)
+    last_comment_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["publication", "slug"], name="post_slug_unique"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["publication", "status", "-published_at", "-id"], name="post_latest_idx"
+            ),
+            models.Index(
+                fields=["publication", "status", "-like_count", "-published_at"],
+                name="post_top_idx",
+            ),
+            models.Index(
+                fields=["publication", "status", "-comment_count", "-last_comment_at"],
+                name="post_discussed_idx",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def is_public(self) -> bool:
+        return self.status == PostStatus.PUBLISHED
+
+    @property
+    def is_paid(self) -> bool:
+        return self.audience == Audience.PAID
+
+
+class PostAuthor(models.Model):
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="bylines")
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["post", "person"], name="post_author_unique"),
+        ]

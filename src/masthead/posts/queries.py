@@ -1,0 +1,109 @@
+"""Reads of posts: the home page, the archive's three orderings, a single post.
+
+Every function here costs a fixed number of queries, whatever the number of posts.
+"""
+
+from dataclasses import dataclass
+from itertools import groupby
+
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from masthead.posts.models import Post, PostAuthor, PostStatus
+from masthead.publications.models import Publication
+
+ARCHIVE_PAGE_SIZE = 20
+
+
+class ArchiveSort:
+    LATEST = "new"
+    TOP = "top"
+    DISCUSSIONS = "discussions"
+    TABS = [(LATEST, "Latest"), (TOP, "Top"), (DISCUSSIONS, "Discussions")]
+    ALL = {LATEST, TOP, DISCUSSIONS}
+
+
+ORDERINGS = {
+    ArchiveSort.LATEST: ["-published_at", "-id"],
+    ArchiveSort.TOP: ["-like_count", "-published_at", "-id"],
+    ArchiveSort.DISCUSSIONS: ["-comment_count", "-last_comment_at", "-published_at", "-id"],
+}
+
+
+def published_posts(publication: Publication) -> QuerySet[Post]:
+    """Posts the public may see, with their bylines fetched in one extra query."""
+    bylines = PostAuthor.objects.select_related("person").order_by("position", "id")
+    return (
+        Post.objects.filter(publication=publication, status=PostStatus.PUBLISHED)
+        .defer("body_markdown", "body_html", "preview_html")
+        .prefetch_related(Prefetch("bylines", queryset=bylines))
+    )
+
+
+@dataclass
+class MonthGroup:
+    label: str
+    posts: list[Post]
+
+
+@dataclass
+class ArchivePage:
+    sort: str
+    number: int
+    posts: list[Post]
+    has_next: bool
+
+    @property
+    def months(self) -> list[MonthGroup]:
+        """The page's posts under "Month YYYY" headings, in the order they are listed."""
+        grouped = groupby(self.posts, key=lambda post: month_label(post.published_at))
+        return [MonthGroup(label, list(posts)) for label, posts in grouped]
+
+    @property
+    def is_grouped_by_month(self) -> bool:
+        return self.sort == ArchiveSort.LATEST
+
+
+def month_label(moment) -> str:
+    return timezone.localtime(moment).strftime("%B %Y")
+
+
+def archive_page(publication: Publication, sort: str, number: int) -> ArchivePage:
+    """One page of the archive; bad sort names and page numbers fall back to the first page."""
+    if sort not in ArchiveSort.ALL:
+        sort = ArchiveSort.LATEST
+    number = max(1, number)
+    posts = published_posts(publication).order_by(*ORDERINGS[sort])
+    if sort == ArchiveSort.DISCUSSIONS:
+        posts = posts.filter(comment_count__gt=0)
+    start = (number - 1) * ARCHIVE_PAGE_SIZE
+    # One row more than a page tells whether there is a next page without a COUNT(*).
+    rows = list(posts[start : start + ARCHIVE_PAGE_SIZE + 1])
+    return ArchivePage(sort, number, rows[:ARCHIVE_PAGE_SIZE], len(rows) > ARCHIVE_PAGE_SIZE)
+
+
+def home_posts(publication: Publication, count: int = 10) -> list[Post]:
+    """The newest posts, first one featured on the home page."""
+    return list(published_posts(publication).order_by(*ORDERINGS[ArchiveSort.LATEST])[:count])
+
+
+def get_published_post(publication: Publication, slug: str) -> Post:
+    bylines = PostAuthor.objects.select_related("person").order_by("position", "id")
+    post = (
+        Post.objects.filter(publication=publication, slug=slug, status=PostStatus.PUBLISHED)
+        .prefetch_related(Prefetch("bylines", queryset=bylines))
+        .first()
+    )
+    if post is None:
+        raise Http404("No such post.")
+    return post
+
+
+def can_read_full_post(person, post: Post) -> bool:
+    """Paid posts are whole only for their publication's staff until paid subscriptions exist."""
+    if not post.is_paid:
+        return True
+    if not person.is_authenticated:
+        return False
+    return post.publication.memberships.filter(person=person).exists()

@@ -1,0 +1,38 @@
+"""Public post pages: home, archive, a single post."""
+
+from django.shortcuts import render
+
+from masthead.posts import queries
+from masthead.publications.lookups import get_request_publication
+
+
+def home(request):
+    if getattr(request, "publication", None) is None:
+        return render(request, "publications/empty_install.html", status=200)
+    publication = get_request_publication(request)
+    posts = queries.home_posts(publication)
+    return render(
+        request,
+        "posts/home.html",
+        {"featured": posts[0] if posts else None, "recent_posts": posts[1:]},
+    )
+
+
+def archive(request):
+    publication = get_request_publication(request)
+    sort = request.GET.get("sort", queries.ArchiveSort.LATEST)
+    try:
+        number = int(request.GET.get("page", "1"))
+    except ValueError:
+        number = 1
+    page = queries.archive_page(publication, sort, number)
+    return render(
+        request, "posts/archive.html", {"page": page, "tabs": queries.ArchiveSort.TABS}
+    )
+
+
+def post_detail(request, slug):
+    publication = get_request_publication(request)
+    post = queries.get_published_post(publication, slug)
+    is_full = queries.can_read_full_post(request.user, post)
+    return render(request, "posts/post_detail.html", {"post": post, "is_full": is_full})

@@ -1,0 +1,72 @@
+"""Publications, the host names they answer on, their sections and who writes for them."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class Publication(models.Model):
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=60, unique=True)
+    tagline = models.CharField(max_length=280, blank=True)
+    about_markdown = models.TextField(blank=True)
+    about_html = models.TextField(blank=True, editable=False)
+    logo = models.ImageField(upload_to="logos/", blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return self.name
+
+
+class PublicationHost(models.Model):
+    """A host name (e.g. news.example.com) on which a publication answers at "/"."""
+
+    publication = models.ForeignKey(Publication, on_delete=models.CASCADE, related_name="hosts")
+    host = models.CharField(max_length=253, unique=True)
+
+    def __str__(self):
+        return self.host
+
+
+class Section(models.Model):
+    publication = models.ForeignKey(Publication, on_delete=models.CASCADE, related_name="sections")
+    name = models.CharField(max_length=80)
+    slug = models.SlugField(max_length=60)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["publication", "slug"], name="section_slug_unique"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Role(models.TextChoices):
+    OWNER = "owner", "Owner"
+    ADMIN = "admin", "Admin"
+    AUTHOR = "author", "Author"
+
+
+class Membership(models.Model):
+    """A person's role on a publication's staff."""
+
+    publication = models.ForeignKey(
+        Publication, on_delete=models.CASCADE, related_name="memberships"
+    )
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.AUTHOR)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["publication", "person"], name="membership_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.person} ({self.role}) on {self.publication}"
