@@ -1,0 +1,41 @@
+# Masthead: `make demo` to try it, `make test` to test it. Only Python 3.12+ and make are needed.
+PORT ?= 8000
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: demo test lint fmt check serve bench clean
+
+demo: $(VENV)/.installed
+	$(BIN)/masthead demo --port $(PORT)
+
+test: $(VENV)/.installed-test
+	DJANGO_ALLOW_ASYNC_UNSAFE=true $(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+fmt: $(VENV)/.installed-test
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+# Exactly what CI runs (against whichever DATABASE_URL / REDIS_URL are set).
+check: lint test
+
+serve: $(VENV)/.installed
+	$(BIN)/masthead serve --port $(PORT)
+
+$(VENV)/bin/python:
+	@python=$$(bin/find-python) && "$$python" -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(VENV)/bin/python
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $@ $(VENV)/.installed
+
+clean:
+	rm -rf $(VENV) var build src/*.egg-info

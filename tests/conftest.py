@@ -1,0 +1,57 @@
+"""Shared fixtures; services the suite needs are required in CI and skipped, with a reason, elsewhere."""
+
+import os
+import shutil
+
+import pytest
+
+from tests import factories
+
+IS_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+CHROMIUM = "/usr/bin/chromium"
+
+
+def require_service(is_available: bool, reason: str) -> None:
+    """Skip on a developer's machine when a service is missing; fail in CI, where it must exist."""
+    if is_available:
+        return
+    if IS_CI:
+        pytest.fail(f"{reason} (CI must provide it)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def plain_static_files(settings):
+    # Tests do not run collectstatic, so serve static files without the manifest.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture
+def publication(db):
+    return factories.make_publication(name="The Daily Build", slug="daily-build")
+
+
+@pytest.fixture
+def reader(db):
+    return factories.make_person(name="Rita Reader")
+
+
+@pytest.fixture
+def published_post(publication):
+    return factories.make_post(publication, "A published post", body="Hello **world**.")
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    require_service(shutil.which(CHROMIUM) is not None, f"Chromium is not installed at {CHROMIUM}")
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run",
+        ],
+    }  # fmt: skip

@@ -1,0 +1,35 @@
+"""The demo publication matches its seed archive and loads idempotently."""
+
+import datetime as dt
+
+import pytest
+
+from masthead.demo import content
+from masthead.demo.services import load_demo_publication
+from masthead.engagement.models import Comment, Like
+from masthead.posts.models import Post
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_has_the_seed_posts_with_their_dates_and_counts():
+    publication = load_demo_publication()
+
+    posts = list(publication.posts.order_by("-published_at"))
+
+    assert [post.title for post in posts] == [row[0] for row in content.POSTS]
+    for post, (_, subtitle, date, likes, comments) in zip(posts, content.POSTS, strict=True):
+        assert post.subtitle == subtitle
+        assert post.published_at.date() == dt.date.fromisoformat(date)
+        assert post.likes.count() == likes == post.like_count
+        assert post.comments.count() == comments == post.comment_count
+        assert post.bylines.get().person.display_name == "Animesh Gaitonde"
+
+
+def test_loading_the_demo_twice_duplicates_nothing():
+    load_demo_publication()
+    counts = (Post.objects.count(), Like.objects.count(), Comment.objects.count())
+
+    load_demo_publication()
+
+    assert (Post.objects.count(), Like.objects.count(), Comment.objects.count()) == counts
