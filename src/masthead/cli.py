@@ -1,12 +1,12 @@
 """The `masthead` command: everything an operator does, plus Django's own management commands.
 
-    masthead demo        set up the demo publication and serve it with its worker and mail sink
-    masthead serve       the production web server (granian, WSGI)
-    masthead worker      the task worker (django-tasks-db)
-    masthead mailsink    a local SMTP server that keeps every message under $DATA_DIR/mail
-    masthead migrate     apply database migrations
-    masthead createadmin create the install's superuser (for /admin/)
-    masthead <command>   any other Django management command (shell, check, createpublication, ...)
+masthead demo        set up the demo publication and serve it with its worker and mail sink
+masthead serve       the production web server (granian, WSGI)
+masthead worker      the task worker (django-tasks-db)
+masthead mailsink    a local SMTP server that keeps every message under $DATA_DIR/mail
+masthead migrate     apply database migrations
+masthead createadmin create the install's superuser (for /admin/)
+masthead <command>   any other Django management command (shell, check, createpublication, ...)
 """
 
 import argparse
@@ -112,7 +112,9 @@ def run_serve(argv: list[str]) -> int:
 
 def run_mailsink(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="masthead mailsink")
-    parser.add_argument("--port", type=int, default=int(os.environ.get("MASTHEAD_MAIL_SINK_PORT", "8025")))
+    parser.add_argument(
+        "--port", type=int, default=int(os.environ.get("MASTHEAD_MAIL_SINK_PORT", "8025"))
+    )
     options = parser.parse_args(argv)
     from masthead.core.mailsink import serve_forever
 

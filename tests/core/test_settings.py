@@ -85,7 +85,9 @@ def test_database_and_redis_urls_switch_in_postgresql_and_redis(tmp_path):
 
 
 def test_smtp_url_sends_all_mail_there(tmp_path):
-    found = settings_with(tmp_path, MASTHEAD_SMTP_URL="smtp://me%40x.com:s3cret@mail.example.com:587")
+    found = settings_with(
+        tmp_path, MASTHEAD_SMTP_URL="smtp://me%40x.com:s3cret@mail.example.com:587"
+    )
 
     assert found["mail"] == {
         "host": "mail.example.com", "port": 587, "use_tls": True, "use_ssl": False,
@@ -94,7 +96,8 @@ def test_smtp_url_sends_all_mail_there(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "url", ["http://mail.example.com", "smtp://", "smtp://host:587?tls=maybe", "smtp://host:notaport"]
+    "url",
+    ["http://mail.example.com", "smtp://", "smtp://host:587?tls=maybe", "smtp://host:notaport"],
 )
 def test_bad_smtp_urls_are_refused_with_a_clear_message(url):
     with pytest.raises(ImproperlyConfigured, match="MASTHEAD_SMTP_URL"):

@@ -128,9 +128,7 @@ def test_entries_show_title_subtitle_date_author_likes_and_comments(client, publ
 
 def test_drafts_and_scheduled_posts_are_never_listed(client, publication):
     draft = make_post(publication, "Secret draft", status=PostStatus.DRAFT)
-    scheduled = make_post(
-        publication, "Not yet", status=PostStatus.SCHEDULED, published_at=day(1)
-    )
+    scheduled = make_post(publication, "Not yet", status=PostStatus.SCHEDULED, published_at=day(1))
     add_likes(draft, 5)
     add_comments(scheduled, 2)
 

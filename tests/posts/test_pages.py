@@ -20,14 +20,18 @@ def test_home_features_the_latest_post_then_recent_ones(client, publication):
     response = client.get(reverse("posts:home"))
 
     assert response.status_code == 200
-    featured = re.search(r'id="featured-title" class="featured__title"><a [^>]*>([^<]+)<', response.text)
+    featured = re.search(
+        r'id="featured-title" class="featured__title"><a [^>]*>([^<]+)<', response.text
+    )
     assert featured[1] == "Latest story"
     assert "Older story" in response.text
 
 
 def test_post_page_shows_title_subtitle_author_body_and_counts(client, publication):
     author = make_person(name="Ada Writer")
-    post = make_post(publication, "Readable", subtitle="A subtitle", author=author, body="# Hi\n\nThe **body**.")
+    post = make_post(
+        publication, "Readable", subtitle="A subtitle", author=author, body="# Hi\n\nThe **body**."
+    )
     add_likes(post, 3)
     add_comments(post, 1)
 
@@ -35,7 +39,7 @@ def test_post_page_shows_title_subtitle_author_body_and_counts(client, publicati
 
     assert response.status_code == 200
     text = response.text
-    assert "<h1 class=\"post__title\">Readable</h1>" in text
+    assert '<h1 class="post__title">Readable</h1>' in text
     assert "A subtitle" in text and "Ada Writer" in text
     assert "<strong>body</strong>" in text
     assert '<span class="count__number">3</span>' in text
@@ -64,7 +68,9 @@ def test_unpublished_posts_are_not_found(client, publication, status):
 
 
 def test_script_in_a_post_body_is_rendered_inert(client, publication):
-    post = make_post(publication, "Sneaky", body='<script>alert(1)</script>\n\n[x](javascript:alert(2))')
+    post = make_post(
+        publication, "Sneaky", body="<script>alert(1)</script>\n\n[x](javascript:alert(2))"
+    )
 
     text = client.get(reverse("posts:detail", args=[post.slug])).text
 
@@ -88,7 +94,9 @@ def test_paid_post_shows_only_its_preview_to_the_public(client, publication):
 def test_paid_post_is_whole_for_its_publication_staff(client, publication):
     writer = make_person()
     publication.memberships.create(person=writer, role="author")
-    post = make_post(publication, "Members only", audience=Audience.PAID, body="A.\n\nB.\n\nSecret C.")
+    post = make_post(
+        publication, "Members only", audience=Audience.PAID, body="A.\n\nB.\n\nSecret C."
+    )
     client.force_login(writer)
 
     assert "Secret C." in client.get(reverse("posts:detail", args=[post.slug])).text
@@ -121,7 +129,9 @@ def test_about_page_shows_the_about_text_and_people(client, publication):
 
 
 @pytest.mark.parametrize("page", ["home", "archive", "post"])
-def test_page_query_counts_do_not_grow_with_posts(client, publication, django_assert_max_num_queries, page):
+def test_page_query_counts_do_not_grow_with_posts(
+    client, publication, django_assert_max_num_queries, page
+):
     posts = [make_post(publication) for _ in range(30)]
     for post in posts[:10]:
         add_likes(post, 1)

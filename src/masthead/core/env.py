@@ -23,7 +23,9 @@ def env_bool(name: str, default: bool = False) -> bool:
         return True
     if word in FALSE_WORDS:
         return False
-    raise ImproperlyConfigured(f"{name} must be one of 1/0, true/false, yes/no, on/off; got {raw!r}")
+    raise ImproperlyConfigured(
+        f"{name} must be one of 1/0, true/false, yes/no, on/off; got {raw!r}"
+    )
 
 
 def env_int(name: str, default: int) -> int:
@@ -50,7 +52,9 @@ def env_secret(name: str, default: str = "") -> str:
         try:
             return Path(file_name).read_text().strip()
         except OSError as error:
-            raise ImproperlyConfigured(f"{name}_FILE={file_name!r} cannot be read: {error}") from None
+            raise ImproperlyConfigured(
+                f"{name}_FILE={file_name!r} cannot be read: {error}"
+            ) from None
     return os.environ.get(name, default).strip()
 
 
@@ -74,7 +78,9 @@ def parse_smtp_url(url: str) -> dict:
         default_tls = "starttls"
     tls = query.get("tls", default_tls).lower()
     if tls not in {"starttls", "ssl", "none"}:
-        raise ImproperlyConfigured(f"MASTHEAD_SMTP_URL tls= must be starttls, ssl or none; got {tls!r}")
+        raise ImproperlyConfigured(
+            f"MASTHEAD_SMTP_URL tls= must be starttls, ssl or none; got {tls!r}"
+        )
     options = {
         "host": parts.hostname,
         "port": port,

@@ -65,7 +65,10 @@ def ensure_post(publication, author, title, subtitle, date) -> Post:
 
 def ensure_engagement(post: Post, readers, like_count: int, comment_count: int) -> None:
     Like.objects.bulk_create(
-        [Like(post=post, person=reader, created_at=post.published_at) for reader in readers[:like_count]],
+        [
+            Like(post=post, person=reader, created_at=post.published_at)
+            for reader in readers[:like_count]
+        ],
         ignore_conflicts=True,
     )
     existing = Comment.objects.filter(post=post, person__in=readers).count()

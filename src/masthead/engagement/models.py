@@ -19,6 +19,9 @@ class Like(models.Model):
             models.UniqueConstraint(fields=["post", "person"], name="like_once_per_person"),
         ]
 
+    def __str__(self):
+        return f"{self.person} likes {self.post}"
+
 
 class Comment(models.Model):
     post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="comments")
@@ -40,3 +43,6 @@ class Comment(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["post", "created_at"], name="comment_post_time_idx")]
+
+    def __str__(self):
+        return f"Comment {self.id} on {self.post}"

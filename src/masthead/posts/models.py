@@ -82,3 +82,6 @@ class PostAuthor(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["post", "person"], name="post_author_unique"),
         ]
+
+    def __str__(self):
+        return f"{self.person} on {self.post}"

@@ -26,9 +26,7 @@ def archive(request):
     except ValueError:
         number = 1
     page = queries.archive_page(publication, sort, number)
-    return render(
-        request, "posts/archive.html", {"page": page, "tabs": queries.ArchiveSort.TABS}
-    )
+    return render(request, "posts/archive.html", {"page": page, "tabs": queries.ArchiveSort.TABS})
 
 
 def post_detail(request, slug):

@@ -8,7 +8,7 @@ register = template.Library()
 
 @register.filter
 def short_date(moment) -> str:
-    """"Sep 2" within the current year, "Dec 22, 2024" otherwise, as newsletter archives do."""
+    """ "Sep 2" within the current year, "Dec 22, 2024" otherwise, as newsletter archives do."""
     if moment is None:
         return ""
     local = timezone.localtime(moment)

@@ -7,72 +7,142 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('publications', '0001_initial'),
+        ("publications", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Post',
+            name="Post",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200)),
-                ('subtitle', models.CharField(blank=True, max_length=300)),
-                ('slug', models.SlugField(max_length=120)),
-                ('body_markdown', models.TextField(blank=True)),
-                ('body_html', models.TextField(blank=True, editable=False)),
-                ('preview_html', models.TextField(blank=True, editable=False)),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('scheduled', 'Scheduled'), ('published', 'Published')], default='draft', max_length=10)),
-                ('published_at', models.DateTimeField(blank=True, null=True)),
-                ('audience', models.CharField(choices=[('everyone', 'Everyone'), ('paid', 'Paid subscribers')], default='everyone', max_length=10)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('like_count', models.PositiveIntegerField(default=0)),
-                ('comment_count', models.PositiveIntegerField(default=0)),
-                ('last_comment_at', models.DateTimeField(blank=True, null=True)),
-                ('publication', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='posts', to='publications.publication')),
-                ('section', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to='publications.section')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=200)),
+                ("subtitle", models.CharField(blank=True, max_length=300)),
+                ("slug", models.SlugField(max_length=120)),
+                ("body_markdown", models.TextField(blank=True)),
+                ("body_html", models.TextField(blank=True, editable=False)),
+                ("preview_html", models.TextField(blank=True, editable=False)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("scheduled", "Scheduled"),
+                            ("published", "Published"),
+                        ],
+                        default="draft",
+                        max_length=10,
+                    ),
+                ),
+                ("published_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "audience",
+                    models.CharField(
+                        choices=[("everyone", "Everyone"), ("paid", "Paid subscribers")],
+                        default="everyone",
+                        max_length=10,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("updated_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("like_count", models.PositiveIntegerField(default=0)),
+                ("comment_count", models.PositiveIntegerField(default=0)),
+                ("last_comment_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "publication",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="posts",
+                        to="publications.publication",
+                    ),
+                ),
+                (
+                    "section",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to="publications.section",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='PostAuthor',
+            name="PostAuthor",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveSmallIntegerField(default=0)),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to=settings.AUTH_USER_MODEL)),
-                ('post', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='bylines', to='posts.post')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("position", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "post",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="bylines",
+                        to="posts.post",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['position', 'id'],
+                "ordering": ["position", "id"],
             },
         ),
         migrations.AddField(
-            model_name='post',
-            name='authors',
-            field=models.ManyToManyField(related_name='authored_posts', through='posts.PostAuthor', to=settings.AUTH_USER_MODEL),
+            model_name="post",
+            name="authors",
+            field=models.ManyToManyField(
+                related_name="authored_posts",
+                through="posts.PostAuthor",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddConstraint(
-            model_name='postauthor',
-            constraint=models.UniqueConstraint(fields=('post', 'person'), name='post_author_unique'),
+            model_name="postauthor",
+            constraint=models.UniqueConstraint(
+                fields=("post", "person"), name="post_author_unique"
+            ),
         ),
         migrations.AddIndex(
-            model_name='post',
-            index=models.Index(fields=['publication', 'status', '-published_at', '-id'], name='post_latest_idx'),
+            model_name="post",
+            index=models.Index(
+                fields=["publication", "status", "-published_at", "-id"], name="post_latest_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='post',
-            index=models.Index(fields=['publication', 'status', '-like_count', '-published_at'], name='post_top_idx'),
+            model_name="post",
+            index=models.Index(
+                fields=["publication", "status", "-like_count", "-published_at"],
+                name="post_top_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='post',
-            index=models.Index(fields=['publication', 'status', '-comment_count', '-last_comment_at'], name='post_discussed_idx'),
+            model_name="post",
+            index=models.Index(
+                fields=["publication", "status", "-comment_count", "-last_comment_at"],
+                name="post_discussed_idx",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='post',
-            constraint=models.UniqueConstraint(fields=('publication', 'slug'), name='post_slug_unique'),
+            model_name="post",
+            constraint=models.UniqueConstraint(
+                fields=("publication", "slug"), name="post_slug_unique"
+            ),
         ),
     ]
