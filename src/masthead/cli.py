@@ -18,7 +18,11 @@ import sys
 import time
 from pathlib import Path
 
-ALIASES = {"createadmin": "createsuperuser", "worker": "db_worker"}
+ALIASES = {
+    "createadmin": "createsuperuser",
+    "worker": "db_worker",
+    "import-subscribers": "import_subscribers",
+}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -68,6 +72,7 @@ def run_demo(argv: list[str]) -> int:
     parser.add_argument("--no-serve", action="store_true", help="set up the data, then exit")
     options = parser.parse_args(argv)
     prepare_local_environment()
+    os.environ.setdefault("MASTHEAD_BASE_URL", f"http://{options.host}:{options.port}")
     for step in (["migrate", "--no-input"], ["collectstatic", "--no-input", "-v0"], ["load_demo"]):
         if subprocess.call([sys.executable, "-m", "masthead", *step]) != 0:
             return 1

@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "masthead.publications",
     "masthead.posts",
     "masthead.engagement",
+    "masthead.subscriptions",
+    "masthead.desk",
 ]
 
 MIDDLEWARE = [
@@ -68,6 +70,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "masthead.publications.middleware.PublicationMiddleware",
+    "masthead.subscriptions.middleware.ReferralMiddleware",
 ]
 
 ROOT_URLCONF = "masthead.urls"
@@ -143,6 +146,10 @@ else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Uploads: images are resized on the way in; anything larger is refused with a message.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+MAX_IMAGE_UPLOAD_BYTES = 10 * 1024 * 1024
 
 # Mail: everything goes to MASTHEAD_SMTP_URL, or to the local sink that `masthead mailsink` runs.
 MAIL_SINK_PORT = env_int("MASTHEAD_MAIL_SINK_PORT", 8025)
@@ -161,6 +168,14 @@ DEFAULT_FROM_EMAIL = env_str("MASTHEAD_FROM_EMAIL", "Masthead <masthead@localhos
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 AUTH_USER_MODEL = "accounts.Person"
+LOGIN_URL = "accounts:sign_in"
+LOGIN_REDIRECT_URL = "accounts:account"
+SIGN_IN_LINK_MINUTES = 15
+# Rate limits, as (requests, seconds): per address and per client (IP address).
+SIGN_IN_RATE_PER_ADDRESS = (5, 15 * 60)
+SIGN_IN_RATE_PER_CLIENT = (30, 60 * 60)
+SUBSCRIBE_RATE_PER_CLIENT = (30, 60 * 60)
+CONFIRMATION_RESEND_SECONDS = 5 * 60
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
@@ -187,6 +202,9 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG
+
+# Where this install is reached, for links in email (a publication with its own host uses it).
+BASE_URL = env_str("MASTHEAD_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # Which publication answers at "/" on a host that no publication claims.
 PRIMARY_PUBLICATION = env_str("MASTHEAD_PRIMARY_PUBLICATION")

@@ -7,12 +7,10 @@ from django.views.static import serve
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("desk/", include("masthead.desk.urls")),
+    path("", include("masthead.accounts.urls")),
+    path("", include("masthead.subscriptions.urls")),
     path("", include("masthead.posts.urls")),
     path("", include("masthead.publications.urls")),
-    path(
-        "media/<path:path>",
-        serve,
-        {"document_root": settings.MEDIA_ROOT},
-        name="media",
-    ),
+    path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}, name="media"),
 ]

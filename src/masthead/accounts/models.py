@@ -56,3 +56,23 @@ class Person(AbstractBaseUser, PermissionsMixin):
     @property
     def name(self) -> str:
         return self.display_name or self.email.split("@", 1)[0]
+
+
+class SignInLink(models.Model):
+    """One emailed sign-in link: single use, short-lived, bound to the address it was sent to.
+
+    The link carries a signature of this row's id and email; the row records whether it was used.
+    """
+
+    email = models.EmailField(max_length=254)
+    next_url = models.CharField(max_length=500, blank=True)
+    # scheme://host the request came in on, so the link signs in on the same site.
+    origin = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["created_at"], name="signinlink_created_idx")]
+
+    def __str__(self):
+        return f"Sign-in link for {self.email}"

@@ -70,3 +70,21 @@ class Membership(models.Model):
 
     def __str__(self):
         return f"{self.person} ({self.role}) on {self.publication}"
+
+
+class Invitation(models.Model):
+    """An emailed invitation to join a publication's staff; accepted by its signed link."""
+
+    publication = models.ForeignKey(
+        Publication, on_delete=models.CASCADE, related_name="invitations"
+    )
+    email = models.EmailField(max_length=254)
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.AUTHOR)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"Invitation of {self.email} to {self.publication}"

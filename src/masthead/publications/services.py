@@ -39,3 +39,54 @@ def create_publication(
             raise PublicationError(f"The host {host!r} already belongs to another publication.")
         PublicationHost.objects.create(publication=publication, host=host)
     return publication
+
+
+INVITATION_SALT = "masthead.invitation"
+INVITATION_DAYS = 14
+
+
+@transaction.atomic
+def invite(publication: Publication, inviter, email: str, role: str):
+    from masthead.publications.models import Invitation
+    from masthead.publications.tasks import send_invitation
+
+    if role not in (Role.ADMIN, Role.AUTHOR):
+        raise PublicationError("Invite people as admins or authors.")
+    email = email.strip().lower()
+    if Membership.objects.filter(publication=publication, person__email__iexact=email).exists():
+        raise PublicationError(f"{email} is already on the team.")
+    invitation = Invitation.objects.create(
+        publication=publication, email=email, role=role, invited_by=inviter
+    )
+    send_invitation.enqueue(invitation.id)
+    return invitation
+
+
+def invitation_token(invitation) -> str:
+    from masthead.accounts.tokens import make_token
+
+    return make_token(INVITATION_SALT, {"i": invitation.id, "e": invitation.email})
+
+
+@transaction.atomic
+def accept_invitation(token: str):
+    """Join the team: returns the new (or existing) membership; the link works once."""
+    from django.utils import timezone
+
+    from masthead.accounts.services import get_or_create_person
+    from masthead.accounts.tokens import BadToken, read_token
+    from masthead.publications.models import Invitation
+
+    payload = read_token(INVITATION_SALT, token, INVITATION_DAYS * 24 * 3600)
+    invitation = Invitation.objects.filter(id=payload.get("i"), email=payload.get("e")).first()
+    if invitation is None:
+        raise BadToken("This invitation was withdrawn.")
+    if not Invitation.objects.filter(id=invitation.id, accepted_at__isnull=True).update(
+        accepted_at=timezone.now()
+    ):
+        raise BadToken("This invitation was already accepted. Sign in to reach the desk.")
+    person = get_or_create_person(invitation.email)
+    membership, _ = Membership.objects.get_or_create(
+        publication=invitation.publication, person=person, defaults={"role": invitation.role}
+    )
+    return membership

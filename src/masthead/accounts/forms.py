@@ -1,0 +1,27 @@
+from django import forms
+
+
+class EmailForm(forms.Form):
+    email = forms.EmailField(
+        max_length=254,
+        error_messages={
+            "required": "Enter your email address.",
+            "invalid": "Enter a valid email address, like name@example.com.",
+        },
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "placeholder": "Type your email…"}),
+    )
+
+
+class ProfileForm(forms.Form):
+    display_name = forms.CharField(
+        max_length=80,
+        required=False,
+        label="Display name",
+        error_messages={"max_length": "Keep your name under 80 characters."},
+    )
+
+    def clean_display_name(self):
+        name = self.cleaned_data["display_name"]
+        if any(ord(character) < 32 for character in name):
+            raise forms.ValidationError("Your name cannot contain control characters.")
+        return name

@@ -1,0 +1,106 @@
+"""Signing in with a magic link, and managing one's own account."""
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from masthead.accounts.models import Person, SignInLink
+from masthead.accounts.tokens import BadToken, make_token, read_token
+from masthead.core.ratelimit import check_rate
+
+SIGN_IN_SALT = "masthead.sign-in"
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def get_or_create_person(email: str) -> Person:
+    email = normalize_email(email)
+    person = Person.objects.filter(email__iexact=email).first()
+    return person or Person.objects.create_user(email)
+
+
+def safe_next_url(next_url: str) -> str:
+    """Only local paths: a sign-in link must never redirect off the site."""
+    if next_url and url_has_allowed_host_and_scheme(next_url, allowed_hosts=None):
+        return next_url[:500]
+    return ""
+
+
+def request_sign_in(email: str, client: str, next_url: str = "", origin: str = "") -> None:
+    """Email a sign-in link to the address. Says nothing about whether it has an account."""
+    email = normalize_email(email)
+    check_rate("sign-in-client", client, settings.SIGN_IN_RATE_PER_CLIENT)
+    check_rate("sign-in-address", email, settings.SIGN_IN_RATE_PER_ADDRESS)
+    from masthead.accounts.tasks import send_sign_in_link
+
+    with transaction.atomic():
+        link = SignInLink.objects.create(
+            email=email, next_url=safe_next_url(next_url), origin=origin
+        )
+        # The task row is written in this transaction: the link and its email stand or fall together.
+        send_sign_in_link.enqueue(link.id)
+
+
+def sign_in_token(link: SignInLink) -> str:
+    return make_token(SIGN_IN_SALT, {"link": link.id, "email": link.email})
+
+
+@transaction.atomic
+def use_sign_in_link(token: str) -> tuple[Person, str]:
+    """Spend a sign-in link: returns the person (created on first sign-in) and where to go next."""
+    payload = read_token(SIGN_IN_SALT, token, settings.SIGN_IN_LINK_MINUTES * 60)
+    link = SignInLink.objects.filter(id=payload.get("link"), email=payload.get("email")).first()
+    if link is None:
+        raise BadToken("This link is not valid.")
+    # Conditional update: of two clicks racing, exactly one spends the link.
+    spent = SignInLink.objects.filter(id=link.id, used_at__isnull=True).update(
+        used_at=timezone.now()
+    )
+    if not spent:
+        raise BadToken("This link was already used. Ask for a new one.")
+    person = get_or_create_person(link.email)
+    if not person.is_active:
+        raise BadToken("This account is disabled.")
+    return person, link.next_url
+
+
+def forget_old_sign_in_links(older_than: dt.timedelta = dt.timedelta(days=7)) -> int:
+    deleted, _ = SignInLink.objects.filter(created_at__lt=timezone.now() - older_than).delete()
+    return deleted
+
+
+@transaction.atomic
+def rename(person: Person, display_name: str) -> Person:
+    person.display_name = " ".join(display_name.split())[:80]
+    person.save(update_fields=["display_name"])
+    return person
+
+
+class AccountDeletionRefused(Exception):
+    pass
+
+
+@transaction.atomic
+def delete_account(person: Person) -> None:
+    """Delete a person and everything of theirs; their comments stay as "deleted user"."""
+    from masthead.publications.models import Membership, Role
+
+    for membership in Membership.objects.filter(person=person, role=Role.OWNER):
+        other_owners = Membership.objects.filter(
+            publication=membership.publication, role=Role.OWNER
+        ).exclude(person=person)
+        if not other_owners.exists():
+            raise AccountDeletionRefused(
+                f"You are the only owner of {membership.publication.name}. Make someone else an "
+                "owner, or delete the publication, before deleting your account."
+            )
+    from masthead.engagement.models import Comment
+
+    Comment.objects.filter(person=person).update(person=None)
+    SignInLink.objects.filter(email__iexact=person.email).delete()
+    person.delete()

@@ -1,0 +1,77 @@
+"""Sign in by email link, sign out, and the reader's account page."""
+
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from masthead.accounts import services
+from masthead.accounts.forms import EmailForm, ProfileForm
+from masthead.accounts.tokens import BadToken
+from masthead.core.ratelimit import RateLimited, client_address
+from masthead.subscriptions.queries import subscriptions_of
+
+
+def sign_in(request):
+    form = EmailForm(request.POST or None)
+    next_url = services.safe_next_url(request.POST.get("next") or request.GET.get("next", ""))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.request_sign_in(
+                form.cleaned_data["email"],
+                client_address(request),
+                next_url,
+                origin=f"{request.scheme}://{request.get_host()}",
+            )
+        except RateLimited as error:
+            form.add_error(None, str(error))
+            return render(
+                request, "accounts/sign_in.html", {"form": form, "next": next_url}, status=429
+            )
+        return render(request, "accounts/sign_in_sent.html", {"email": form.cleaned_data["email"]})
+    status = 400 if request.method == "POST" else 200
+    return render(request, "accounts/sign_in.html", {"form": form, "next": next_url}, status=status)
+
+
+def sign_in_link(request, token):
+    try:
+        person, next_url = services.use_sign_in_link(token)
+    except BadToken as error:
+        return render(request, "accounts/link_error.html", {"error": str(error)}, status=400)
+    login(request, person, backend="django.contrib.auth.backends.ModelBackend")
+    return redirect(next_url or "accounts:account")
+
+
+@require_POST
+def sign_out(request):
+    logout(request)
+    messages.info(request, "You are signed out.")
+    return redirect("posts:home")
+
+
+@login_required
+def account(request):
+    form = ProfileForm(request.POST or None, initial={"display_name": request.user.display_name})
+    if request.method == "POST" and form.is_valid():
+        services.rename(request.user, form.cleaned_data["display_name"])
+        messages.success(request, "Your name is saved.")
+        return redirect("accounts:account")
+    context = {"form": form, "subscriptions": subscriptions_of(request.user)}
+    return render(request, "accounts/account.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+def delete_account(request):
+    if request.method == "POST":
+        if request.POST.get("confirm") != "delete":
+            messages.error(request, "Tick the box to confirm that you want to delete your account.")
+            return redirect("accounts:delete")
+        try:
+            services.delete_account(request.user)
+        except services.AccountDeletionRefused as error:
+            messages.error(request, str(error))
+            return redirect("accounts:account")
+        logout(request)
+        return render(request, "accounts/deleted.html")
+    return render(request, "accounts/delete.html")

@@ -1,0 +1,3 @@
+"""The desk's post editor: drafts, preview, publishing and scheduling."""
+
+urlpatterns: list = []

@@ -1,0 +1,14 @@
+from django.urls import include, path
+
+from masthead.desk import views
+
+app_name = "desk"
+urlpatterns = [
+    path("", views.desk_home, name="home"),
+    path("new/", views.publication_create, name="publication_create"),
+    path("join/<str:token>/", views.accept_invitation, name="accept_invitation"),
+    path("<slug:publication_slug>/", views.dashboard, name="dashboard"),
+    path("<slug:publication_slug>/team/", views.team, name="team"),
+    path("<slug:publication_slug>/posts/", include("masthead.desk.posts_urls")),
+    path("<slug:publication_slug>/subscribers/", include("masthead.subscriptions.desk_urls")),
+]

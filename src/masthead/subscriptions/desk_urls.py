@@ -1,0 +1,3 @@
+"""The desk's subscriber management: list, search, import, export."""
+
+urlpatterns: list = []

@@ -1,0 +1,5 @@
+from masthead.accounts.forms import EmailForm
+
+
+class SubscribeForm(EmailForm):
+    pass

@@ -1,0 +1,60 @@
+"""A person's subscription to a publication, from sign-up through confirmation to unsubscribe."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from masthead.publications.models import Publication
+
+
+class SubscriptionStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for confirmation"
+    ACTIVE = "active", "Subscribed"
+    UNSUBSCRIBED = "unsubscribed", "Unsubscribed"
+
+
+class SubscriptionSource(models.TextChoices):
+    WEBSITE = "website", "Website"
+    IMPORT = "import", "Import"
+    REFERRAL = "referral", "Referral"
+    STAFF = "staff", "Added by staff"
+
+
+class Subscription(models.Model):
+    publication = models.ForeignKey(
+        Publication, on_delete=models.CASCADE, related_name="subscriptions"
+    )
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="subscriptions"
+    )
+    status = models.CharField(
+        max_length=12, choices=SubscriptionStatus.choices, default=SubscriptionStatus.PENDING
+    )
+    source = models.CharField(
+        max_length=10, choices=SubscriptionSource.choices, default=SubscriptionSource.WEBSITE
+    )
+    # The ?r=CODE the reader arrived with; the Leaderboard resolves it to a referrer.
+    referral_code = models.CharField(max_length=32, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    confirmation_sent_at = models.DateTimeField(null=True, blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    unsubscribed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["publication", "person"], name="subscription_once_per_person"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["publication", "status", "-created_at"], name="subscription_list_idx"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.person} → {self.publication} ({self.status})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == SubscriptionStatus.ACTIVE

@@ -1,0 +1,137 @@
+"""Subscribing with double opt-in, confirming, unsubscribing and resubscribing."""
+
+import datetime as dt
+import enum
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from masthead.accounts.services import get_or_create_person, normalize_email
+from masthead.accounts.tokens import BadToken, make_token, read_token
+from masthead.core.ratelimit import check_rate
+from masthead.publications.models import Publication
+from masthead.subscriptions.models import Subscription, SubscriptionSource, SubscriptionStatus
+
+CONFIRM_SALT = "masthead.subscription.confirm"
+UNSUBSCRIBE_SALT = "masthead.subscription.unsubscribe"
+CONFIRM_LINK_DAYS = 7
+
+
+class SubscribeOutcome(enum.Enum):
+    CONFIRMATION_SENT = "confirmation_sent"
+    CONFIRMATION_RECENTLY_SENT = "confirmation_recently_sent"
+    ALREADY_SUBSCRIBED = "already_subscribed"
+
+
+def subscribe(
+    publication: Publication,
+    email: str,
+    *,
+    client: str,
+    referral_code: str = "",
+    source: str = SubscriptionSource.WEBSITE,
+) -> SubscribeOutcome:
+    """Start a subscription (or restart an ended one) and email a confirmation link."""
+    check_rate("subscribe-client", client, settings.SUBSCRIBE_RATE_PER_CLIENT)
+    email = normalize_email(email)
+    try:
+        return _subscribe(publication, email, referral_code, source)
+    except IntegrityError:
+        # Two sign-ups for the same address raced; the other one created the row.
+        return _subscribe(publication, email, referral_code, source)
+
+
+@transaction.atomic
+def _subscribe(publication, email, referral_code, source) -> SubscribeOutcome:
+    from masthead.subscriptions.tasks import send_confirmation
+
+    person = get_or_create_person(email)
+    subscription, created = Subscription.objects.select_for_update().get_or_create(
+        publication=publication,
+        person=person,
+        defaults={"source": source, "referral_code": referral_code},
+    )
+    if subscription.status == SubscriptionStatus.ACTIVE:
+        return SubscribeOutcome.ALREADY_SUBSCRIBED
+    now = timezone.now()
+    resend_after = dt.timedelta(seconds=settings.CONFIRMATION_RESEND_SECONDS)
+    if (
+        subscription.status == SubscriptionStatus.PENDING
+        and subscription.confirmation_sent_at
+        and now - subscription.confirmation_sent_at < resend_after
+    ):
+        return SubscribeOutcome.CONFIRMATION_RECENTLY_SENT
+    subscription.status = SubscriptionStatus.PENDING
+    subscription.confirmation_sent_at = now
+    if referral_code and not subscription.referral_code:
+        subscription.referral_code = referral_code
+    subscription.save(update_fields=["status", "confirmation_sent_at", "referral_code"])
+    send_confirmation.enqueue(subscription.id)
+    return SubscribeOutcome.CONFIRMATION_SENT
+
+
+def confirmation_token(subscription: Subscription) -> str:
+    return make_token(CONFIRM_SALT, {"s": subscription.id, "e": subscription.person.email})
+
+
+def unsubscribe_token(subscription: Subscription) -> str:
+    """Never expires: an unsubscribe link in an old email must still work."""
+    return make_token(UNSUBSCRIBE_SALT, {"s": subscription.id})
+
+
+def _subscription_from(payload: dict) -> Subscription:
+    subscription = (
+        Subscription.objects.select_related("publication", "person")
+        .filter(id=payload.get("s"))
+        .first()
+    )
+    if subscription is None:
+        raise BadToken("This subscription no longer exists.")
+    return subscription
+
+
+@transaction.atomic
+def confirm_subscription(token: str) -> Subscription:
+    payload = read_token(CONFIRM_SALT, token, CONFIRM_LINK_DAYS * 24 * 3600)
+    subscription = _subscription_from(payload)
+    if subscription.person.email != payload.get("e"):
+        raise BadToken("This link is not valid.")
+    if subscription.status != SubscriptionStatus.ACTIVE:
+        now = timezone.now()
+        updated = Subscription.objects.filter(
+            id=subscription.id, status=SubscriptionStatus.PENDING
+        ).update(status=SubscriptionStatus.ACTIVE, confirmed_at=now)
+        if not updated:
+            raise BadToken(
+                "This confirmation link belongs to a subscription that was ended. "
+                "Subscribe again to get a new one."
+            )
+        subscription.refresh_from_db()
+        from masthead.subscriptions.tasks import send_welcome
+
+        send_welcome.enqueue(subscription.id)
+    return subscription
+
+
+def subscription_for_unsubscribe(token: str) -> Subscription:
+    return _subscription_from(read_token(UNSUBSCRIBE_SALT, token))
+
+
+@transaction.atomic
+def unsubscribe(subscription: Subscription) -> Subscription:
+    Subscription.objects.filter(id=subscription.id).exclude(
+        status=SubscriptionStatus.UNSUBSCRIBED
+    ).update(status=SubscriptionStatus.UNSUBSCRIBED, unsubscribed_at=timezone.now())
+    subscription.refresh_from_db()
+    return subscription
+
+
+@transaction.atomic
+def resubscribe(subscription: Subscription) -> Subscription:
+    """Undo an unsubscribe from its confirmation page: the address was confirmed before."""
+    Subscription.objects.filter(id=subscription.id, confirmed_at__isnull=False).update(
+        status=SubscriptionStatus.ACTIVE, unsubscribed_at=None
+    )
+    subscription.refresh_from_db()
+    return subscription
