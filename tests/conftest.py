@@ -4,8 +4,10 @@ import os
 import shutil
 
 import pytest
+from django.core.management import call_command
 
 from tests import factories
+from tests.mail import SMTPSink
 
 IS_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 CHROMIUM = "/usr/bin/chromium"
@@ -18,6 +20,14 @@ def require_service(is_available: bool, reason: str) -> None:
     if IS_CI:
         pytest.fail(f"{reason} (CI must provide it)")
     pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    # Rate-limit counters live in the cache; each test starts with none.
+    from django.core.cache import cache
+
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)
@@ -55,3 +65,28 @@ def browser_type_launch_args(browser_type_launch_args):
             "--disable-component-update", "--disable-sync", "--no-first-run",
         ],
     }  # fmt: skip
+
+
+@pytest.fixture
+def smtp_sink(settings):
+    """A real SMTP server on loopback; all mail the app sends during the test lands here."""
+    sink = SMTPSink()
+    sink.controller.start()
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": sink.port, "timeout": 10},
+        }
+    }
+    yield sink
+    sink.controller.stop()
+
+
+@pytest.fixture
+def run_worker(db):
+    """Run the real database task worker until no task is ready, as `masthead worker` would."""
+
+    def run() -> None:
+        call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
+
+    return run
