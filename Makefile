@@ -3,7 +3,7 @@ PORT ?= 8000
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint fmt check serve bench clean
+.PHONY: demo test lint fmt check serve bench-serve clean
 
 demo: $(VENV)/.installed
 	$(BIN)/masthead demo --port $(PORT)
@@ -21,6 +21,9 @@ fmt: $(VENV)/.installed-test
 
 # Exactly what CI runs (against whichever DATABASE_URL / REDIS_URL are set).
 check: lint test
+
+bench-serve: $(VENV)/.installed
+	$(BIN)/python bench/serve_pages.py
 
 serve: $(VENV)/.installed
 	$(BIN)/masthead serve --port $(PORT)

@@ -83,8 +83,13 @@ def smtp_sink(settings):
 
 
 @pytest.fixture
-def run_worker(db):
+def run_worker(db, monkeypatch):
     """Run the real database task worker until no task is ready, as `masthead worker` would."""
+    # The worker closes stale connections between tasks; inside a test's transaction that would
+    # close the test's own connection (PostgreSQL), so keep it open.
+    monkeypatch.setattr(
+        "django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None
+    )
 
     def run() -> None:
         call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)

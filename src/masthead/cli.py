@@ -28,6 +28,7 @@ ALIASES = {
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "masthead.settings")
+    data_dir().mkdir(parents=True, exist_ok=True)  # SQLite cannot create its folder
     command = argv[0] if argv else "help"
     if command in {"help", "-h", "--help"}:
         print(__doc__)

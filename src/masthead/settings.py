@@ -191,6 +191,8 @@ STATIC_ROOT = DATA_DIR / "static"
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MASTHEAD_MEDIA_DIR") or DATA_DIR / "media").resolve()
+# Uploaded files that must never be public (subscriber lists being imported).
+PRIVATE_FILES_DIR = DATA_DIR / "private"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

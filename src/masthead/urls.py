@@ -5,6 +5,12 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.static import serve
 
+
+def serve_media(request, path):
+    """Uploaded images; reads MEDIA_ROOT per request. Behind a proxy, serve /media/ there."""
+    return serve(request, path, document_root=settings.MEDIA_ROOT)
+
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("desk/", include("masthead.desk.urls")),
@@ -12,5 +18,5 @@ urlpatterns = [
     path("", include("masthead.subscriptions.urls")),
     path("", include("masthead.posts.urls")),
     path("", include("masthead.publications.urls")),
-    path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}, name="media"),
+    path("media/<path:path>", serve_media, name="media"),
 ]

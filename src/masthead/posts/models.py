@@ -1,4 +1,4 @@
-"""Posts and their authors. Counters are recounted from engagement rows by services."""
+"""Posts, their authors and their old addresses; counters are recounted by engagement services."""
 
 from django.conf import settings
 from django.db import models
@@ -41,6 +41,11 @@ class Post(models.Model):
     like_count = models.PositiveIntegerField(default=0)
     comment_count = models.PositiveIntegerField(default=0)
     last_comment_at = models.DateTimeField(null=True, blank=True)
+
+    # The writer asked for this post to go out by email when it is published; sending is the
+    # delivery app's job, which reads these two fields.
+    email_requested = models.BooleanField(default=False)
+    email_requested_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -85,3 +90,24 @@ class PostAuthor(models.Model):
 
     def __str__(self):
         return f"{self.person} on {self.post}"
+
+
+class PostSlugRedirect(models.Model):
+    """An address a published post used to have: the public post page 301-redirects it."""
+
+    publication = models.ForeignKey(
+        Publication, on_delete=models.CASCADE, related_name="post_slug_redirects"
+    )
+    old_slug = models.SlugField(max_length=120)
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="slug_redirects")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["publication", "old_slug"], name="post_slug_redirect_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.old_slug} → {self.post_id}"

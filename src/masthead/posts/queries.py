@@ -10,10 +10,11 @@ from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from masthead.posts.models import Post, PostAuthor, PostStatus
+from masthead.posts.models import Post, PostAuthor, PostSlugRedirect, PostStatus
 from masthead.publications.models import Publication
 
 ARCHIVE_PAGE_SIZE = 20
+MAX_PAGE_NUMBER = 100_000  # beyond any archive; keeps OFFSET within the database's integers
 
 
 class ArchiveSort:
@@ -73,7 +74,7 @@ def archive_page(publication: Publication, sort: str, number: int) -> ArchivePag
     """One page of the archive; bad sort names and page numbers fall back to the first page."""
     if sort not in ArchiveSort.ALL:
         sort = ArchiveSort.LATEST
-    number = max(1, number)
+    number = min(max(1, number), MAX_PAGE_NUMBER)
     posts = published_posts(publication).order_by(*ORDERINGS[sort])
     if sort == ArchiveSort.DISCUSSIONS:
         posts = posts.filter(comment_count__gt=0)
@@ -98,6 +99,17 @@ def get_published_post(publication: Publication, slug: str) -> Post:
     if post is None:
         raise Http404("No such post.")
     return post
+
+
+def current_slug_of_old_slug(publication: Publication, old_slug: str) -> str | None:
+    """The address a published post has now, if `old_slug` is one it had before."""
+    return (
+        PostSlugRedirect.objects.filter(
+            publication=publication, old_slug=old_slug, post__status=PostStatus.PUBLISHED
+        )
+        .values_list("post__slug", flat=True)
+        .first()
+    )
 
 
 def can_read_full_post(person, post: Post) -> bool:

@@ -1,21 +1,69 @@
-"""Changes to posts: writing, publishing. Every write is atomic."""
+"""Changes to posts: writing, publishing, scheduling, unpublishing, deleting. Every write is atomic.
 
-from django.db import transaction
+A post is a draft, scheduled (published_at is the moment it goes out) or published. Scheduling
+writes the post and its publishing task in one transaction; the task publishes only if the post
+is still scheduled for that same moment, so a stale task after a reschedule does nothing.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
 from masthead.core.rendering import render_markdown, render_preview
-from masthead.posts.models import Audience, Post, PostAuthor, PostStatus
-from masthead.publications.models import Publication
+from masthead.posts.models import Audience, Post, PostAuthor, PostSlugRedirect, PostStatus
+from masthead.publications.models import Publication, Section
+
+# Far enough for any real plan; nearer than the end of the calendar, where time zones overflow.
+MAX_SCHEDULE_AHEAD = dt.timedelta(days=5 * 366)
+
+
+class PostError(Exception):
+    """A change the writer asked for cannot be made; `field` names the form field at fault."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+@dataclass(frozen=True)
+class PostContent:
+    """What the editor writes. An empty slug keeps a published post's address and makes an
+    unpublished post's address from its title."""
+
+    title: str
+    subtitle: str = ""
+    slug: str = ""
+    body_markdown: str = ""
+    audience: str = Audience.EVERYONE
+    section: Section | None = None
 
 
 def unique_post_slug(publication: Publication, title: str, exclude_id: int | None = None) -> str:
+    """A free slug made from the title; old addresses of other posts count as taken."""
     base = slugify(title)[:100] or "post"
     slug, counter = base, 2
-    taken = Post.objects.filter(publication=publication).exclude(id=exclude_id)
-    while taken.filter(slug=slug).exists():
+    while is_slug_taken(publication, slug, exclude_id):
         slug, counter = f"{base}-{counter}", counter + 1
     return slug
+
+
+def is_slug_taken(publication: Publication, slug: str, exclude_id: int | None = None) -> bool:
+    posts = Post.objects.filter(publication=publication, slug=slug).exclude(id=exclude_id)
+    redirects = PostSlugRedirect.objects.filter(publication=publication, old_slug=slug).exclude(
+        post_id=exclude_id
+    )
+    return posts.exists() or redirects.exists()
+
+
+def has_slug_from_title(post: Post) -> bool:
+    """Whether an unpublished post's slug is the one its title gives, so it may follow the title."""
+    if post.status == PostStatus.PUBLISHED:
+        return False
+    return post.slug == unique_post_slug(post.publication, post.title, exclude_id=post.id)
 
 
 def render_post_body(post: Post) -> None:
@@ -35,6 +83,8 @@ def create_post(
     audience: str = Audience.EVERYONE,
     section=None,
 ) -> Post:
+    if slug and is_slug_taken(publication, slug):
+        raise PostError(slug_taken_message(slug), field="slug")
     post = Post(
         publication=publication,
         title=title,
@@ -45,17 +95,228 @@ def create_post(
         section=section,
     )
     render_post_body(post)
-    post.save()
+    try:
+        with transaction.atomic():
+            post.save()
+    except IntegrityError:
+        # Another post took the slug between the check and the insert.
+        raise PostError(slug_taken_message(post.slug), field="slug") from None
     PostAuthor.objects.bulk_create(
         PostAuthor(post=post, person=person, position=index) for index, person in enumerate(authors)
     )
     return post
 
 
-@transaction.atomic
-def publish_post(post: Post, published_at=None) -> Post:
-    post.status = PostStatus.PUBLISHED
-    post.published_at = published_at or post.published_at or timezone.now()
+def slug_taken_message(slug: str) -> str:
+    return (
+        f"Another post has the address “{slug}”, or had it and still redirects from it. "
+        "Choose another address."
+    )
+
+
+def _locked(post: Post) -> Post:
+    """The post's current row, locked until the transaction ends (a no-op lock on SQLite,
+    whose immediate transactions already serialise writers)."""
+    row = (
+        Post.objects.select_for_update(of=("self",))
+        .select_related("publication")
+        .filter(id=post.id)
+        .first()
+    )
+    if row is None:
+        raise PostError("This post was deleted.")
+    return row
+
+
+def _write_content(post: Post, content: PostContent) -> None:
+    """Apply the editor's content to a locked row; keep the old address of a published post."""
+    if content.slug:
+        slug = content.slug
+    elif post.status == PostStatus.PUBLISHED:
+        slug = post.slug
+    else:
+        slug = unique_post_slug(post.publication, content.title, exclude_id=post.id)
+    if slug != post.slug and is_slug_taken(post.publication, slug, exclude_id=post.id):
+        raise PostError(slug_taken_message(slug), field="slug")
+    old_slug = post.slug
+    post.title = content.title
+    post.subtitle = content.subtitle
+    post.slug = slug
+    post.body_markdown = content.body_markdown
+    post.audience = content.audience
+    post.section = content.section
     post.updated_at = timezone.now()
-    post.save(update_fields=["status", "published_at", "updated_at"])
-    return post
+    render_post_body(post)
+    try:
+        with transaction.atomic():
+            post.save(
+                update_fields=[
+                    "title", "subtitle", "slug", "body_markdown", "body_html", "preview_html",
+                    "audience", "section", "updated_at",
+                ]
+            )  # fmt: skip
+    except IntegrityError:
+        raise PostError(slug_taken_message(slug), field="slug") from None
+    if slug != old_slug:
+        # The post's own old address may be taken back; it then stops redirecting.
+        PostSlugRedirect.objects.filter(publication=post.publication, old_slug=slug).delete()
+        if post.status == PostStatus.PUBLISHED:
+            PostSlugRedirect.objects.update_or_create(
+                publication=post.publication, old_slug=old_slug, defaults={"post": post}
+            )
+
+
+def _copy_state(target: Post, source: Post) -> Post:
+    """Give the caller's instance the saved row's values, so views can keep using it."""
+    for field in source._meta.concrete_fields:
+        setattr(target, field.attname, getattr(source, field.attname))
+    return target
+
+
+@transaction.atomic
+def save_draft(post: Post, content: PostContent) -> Post:
+    """Save the text of a draft or scheduled post; its status never changes. Autosave uses this."""
+    current = _locked(post)
+    if current.status == PostStatus.PUBLISHED:
+        raise PostError(
+            "This post has been published meanwhile, so it is no longer saved automatically. "
+            "Reload the page, then use “Update post”."
+        )
+    _write_content(current, content)
+    return _copy_state(post, current)
+
+
+@transaction.atomic
+def update_post(post: Post, content: PostContent) -> Post:
+    """Save the text of a post whatever its status; a published post changes for its readers."""
+    current = _locked(post)
+    _write_content(current, content)
+    return _copy_state(post, current)
+
+
+def _request_email(post: Post, send_email: bool, now) -> None:
+    post.email_requested = send_email
+    post.email_requested_at = now if send_email else None
+
+
+@transaction.atomic
+def publish_post(
+    post: Post,
+    published_at=None,
+    *,
+    send_email: bool = False,
+    content: PostContent | None = None,
+) -> Post:
+    """Publish now (or at `published_at`, for imports). A scheduled post goes out now."""
+    current = _locked(post)
+    if content is not None:
+        _write_content(current, content)
+    now = timezone.now()
+    if current.status != PostStatus.PUBLISHED:
+        # Only the moment of publishing says whether the post goes out by email.
+        _request_email(current, send_email, now)
+    if current.status == PostStatus.SCHEDULED:
+        current.published_at = None  # that was the planned moment; the post goes out now
+    current.published_at = published_at or current.published_at or now
+    current.status = PostStatus.PUBLISHED
+    current.updated_at = now
+    current.save(
+        update_fields=[
+            "status",
+            "published_at",
+            "updated_at",
+            "email_requested",
+            "email_requested_at",
+        ]
+    )
+    return _copy_state(post, current)
+
+
+def check_schedule_time(publish_at: dt.datetime) -> None:
+    now = timezone.now()
+    if publish_at <= now:
+        moment = timezone.localtime(publish_at).strftime("%Y-%m-%d %H:%M")
+        raise PostError(
+            f"{moment} has already passed. Pick a time in the future.", field="publish_at"
+        )
+    if publish_at > now + MAX_SCHEDULE_AHEAD:
+        raise PostError("Posts can be scheduled at most five years ahead.", field="publish_at")
+
+
+@transaction.atomic
+def schedule_post(
+    post: Post,
+    publish_at: dt.datetime,
+    *,
+    send_email: bool = False,
+    content: PostContent | None = None,
+) -> Post:
+    """Plan a draft (or move a scheduled post) to go out at `publish_at`.
+
+    The task row is written in this same transaction, so the schedule and its task are saved
+    together or not at all, and both survive a restart.
+    """
+    from masthead.posts.tasks import publish_scheduled_post
+
+    publish_at = publish_at.replace(microsecond=0)
+    check_schedule_time(publish_at)
+    current = _locked(post)
+    if current.status == PostStatus.PUBLISHED:
+        raise PostError("This post is already published. Unpublish it first to schedule it.")
+    if content is not None:
+        _write_content(current, content)
+    now = timezone.now()
+    current.status = PostStatus.SCHEDULED
+    current.published_at = publish_at
+    current.updated_at = now
+    _request_email(current, send_email, now)
+    current.save(
+        update_fields=[
+            "status",
+            "published_at",
+            "updated_at",
+            "email_requested",
+            "email_requested_at",
+        ]
+    )
+    publish_scheduled_post.using(run_after=publish_at).enqueue(current.id, publish_at.isoformat())
+    return _copy_state(post, current)
+
+
+def publish_if_still_scheduled(post_id: int, scheduled_for: dt.datetime) -> bool:
+    """Publish a scheduled post, unless it was rescheduled, unpublished or deleted since.
+
+    One conditional UPDATE: two workers running the same task publish the post once.
+    """
+    published = Post.objects.filter(
+        id=post_id, status=PostStatus.SCHEDULED, published_at=scheduled_for
+    ).update(status=PostStatus.PUBLISHED, updated_at=timezone.now())
+    return published == 1
+
+
+@transaction.atomic
+def unpublish_post(post: Post) -> Post:
+    """Take a published or scheduled post back to draft; a pending email request is dropped."""
+    current = _locked(post)
+    if current.status == PostStatus.DRAFT:
+        return _copy_state(post, current)
+    current.status = PostStatus.DRAFT
+    current.published_at = None  # the next publication dates it afresh
+    current.updated_at = timezone.now()
+    _request_email(current, False, None)
+    current.save(
+        update_fields=[
+            "status",
+            "published_at",
+            "updated_at",
+            "email_requested",
+            "email_requested_at",
+        ]
+    )
+    return _copy_state(post, current)
+
+
+@transaction.atomic
+def delete_post(post: Post) -> None:
+    """Delete a post with its bylines, engagement and old addresses. Uploaded images stay."""
+    Post.objects.filter(id=post.id).delete()

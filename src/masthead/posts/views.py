@@ -1,6 +1,7 @@
 """Public post pages: home, archive, a single post."""
 
-from django.shortcuts import render
+from django.http import Http404
+from django.shortcuts import redirect, render
 
 from masthead.posts import queries
 from masthead.publications.lookups import get_request_publication
@@ -31,6 +32,13 @@ def archive(request):
 
 def post_detail(request, slug):
     publication = get_request_publication(request)
-    post = queries.get_published_post(publication, slug)
+    try:
+        post = queries.get_published_post(publication, slug)
+    except Http404:
+        # A post whose address changed after publishing: old links move to the new address.
+        current_slug = queries.current_slug_of_old_slug(publication, slug)
+        if current_slug is None:
+            raise
+        return redirect("posts:detail", current_slug, permanent=True)
     is_full = queries.can_read_full_post(request.user, post)
     return render(request, "posts/post_detail.html", {"post": post, "is_full": is_full})

@@ -50,6 +50,9 @@ class Subscription(models.Model):
             models.Index(
                 fields=["publication", "status", "-created_at"], name="subscription_list_idx"
             ),
+            models.Index(
+                fields=["publication", "-created_at", "-id"], name="subscription_newest_idx"
+            ),
         ]
 
     def __str__(self):
@@ -58,3 +61,6 @@ class Subscription(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status == SubscriptionStatus.ACTIVE
+
+
+from masthead.subscriptions.import_models import ImportJob  # noqa: E402,F401

@@ -1,0 +1,231 @@
+"""Forms of the post editor: they parse and check input; the posts services make the changes."""
+
+from django import forms
+from django.core.validators import RegexValidator
+from django.utils import timezone
+
+from masthead.core import images
+from masthead.posts.models import Audience, Post, PostStatus
+from masthead.posts.services import PostContent, has_slug_from_title
+from masthead.publications.models import Publication
+
+# About 50,000 words: longer than any newsletter post, short enough to render while typing.
+MAX_BODY_CHARS = 300_000
+SLUG_PATTERN = RegexValidator(
+    r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
+    "Use only lowercase letters, digits and single hyphens, like “my-first-post”.",
+)
+
+
+def too_long(what: str) -> str:
+    return f"Keep the {what} to %(limit_value)d characters or fewer (it has %(show_value)d)."
+
+
+class SlugField(forms.CharField):
+    """An address as typed: surrounding spaces dropped and letters lowercased before checking."""
+
+    def to_python(self, value):
+        return super().to_python(value).lower()
+
+
+class MarkdownField(forms.CharField):
+    """Markdown as typed; browsers send a textarea's line breaks as CRLF, stored here as LF."""
+
+    def to_python(self, value):
+        return super().to_python(value).replace("\r\n", "\n").replace("\r", "\n")
+
+
+class ImageForm(forms.Form):
+    image = forms.FileField(
+        required=False,
+        label="Image",
+        error_messages={"empty": "The file is empty. Choose an image file."},
+    )
+    image_alt = forms.CharField(
+        required=False,
+        max_length=300,
+        label="Description (alt text)",
+        help_text="What the image shows, for readers who cannot see it.",
+        error_messages={"max_length": too_long("description")},
+    )
+
+    def clean_image(self):
+        upload = self.cleaned_data.get("image")
+        if not upload:
+            return None
+        try:
+            return images.process_image(upload)
+        except images.ImageRejected as error:
+            raise forms.ValidationError(str(error)) from None
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("image") and not cleaned.get("image_alt", "").strip():
+            self.add_error(
+                "image_alt", "Describe the image for readers who cannot see it (alt text)."
+            )
+        return cleaned
+
+
+class ImageUploadForm(ImageForm):
+    """The editor's image upload, on its own: an image is required."""
+
+    def clean(self):
+        cleaned = super().clean()
+        if "image" not in self.errors and not cleaned.get("image"):
+            self.add_error("image", "Choose an image file to insert.")
+        return cleaned
+
+
+class MarkdownPreviewForm(forms.Form):
+    body_markdown = MarkdownField(
+        required=False,
+        strip=False,
+        max_length=MAX_BODY_CHARS,
+        error_messages={"max_length": too_long("post")},
+    )
+
+
+class PostContentForm(forms.Form):
+    """What a post says and where it lives: saved by the editor and by autosave."""
+
+    title = forms.CharField(
+        max_length=200,
+        error_messages={
+            "required": "Give the post a title.",
+            "max_length": too_long("title"),
+        },
+    )
+    subtitle = forms.CharField(
+        max_length=300, required=False, error_messages={"max_length": too_long("subtitle")}
+    )
+    slug = SlugField(
+        label="Address",
+        max_length=120,
+        required=False,
+        validators=[SLUG_PATTERN],
+        error_messages={"max_length": too_long("address")},
+    )
+    body_markdown = MarkdownField(
+        label="Post",
+        required=False,
+        strip=False,
+        max_length=MAX_BODY_CHARS,
+        widget=forms.Textarea(attrs={"rows": 24, "spellcheck": "true"}),
+        help_text="Markdown: **bold**, *italic*, [link](https://…), ## heading, > quote.",
+        error_messages={"max_length": too_long("post")},
+    )
+    section = forms.ModelChoiceField(
+        queryset=None,
+        required=False,
+        empty_label="No section",
+        error_messages={"invalid_choice": "Choose one of the publication's sections."},
+    )
+    audience = forms.ChoiceField(
+        choices=Audience.choices,
+        initial=Audience.EVERYONE,
+        error_messages={"invalid_choice": "Choose who may read the whole post."},
+    )
+
+    def __init__(self, publication: Publication, *args, post: Post | None = None, **kwargs):
+        if post is not None and "initial" not in kwargs:
+            kwargs["initial"] = initial_from(post)
+        super().__init__(*args, **kwargs)
+        self.fields["section"].queryset = publication.sections.order_by("name")
+        slug_field = self.fields["slug"]
+        if post is None or post.status != PostStatus.PUBLISHED:
+            slug_field.help_text = (
+                "The end of the post's web address. Leave empty to make it from the title."
+            )
+        else:
+            slug_field.help_text = (
+                "The end of the post's web address. Links to the old address keep working."
+            )
+        if post is not None:
+            slug_field.widget.attrs["placeholder"] = post.slug
+
+    def clean_title(self):
+        return " ".join(self.cleaned_data["title"].split())
+
+    def clean_subtitle(self):
+        return " ".join(self.cleaned_data["subtitle"].split())
+
+    def content(self, body_markdown: str | None = None) -> PostContent:
+        data = self.cleaned_data
+        return PostContent(
+            title=data["title"],
+            subtitle=data["subtitle"],
+            slug=data["slug"],
+            body_markdown=data["body_markdown"] if body_markdown is None else body_markdown,
+            audience=data["audience"],
+            section=data["section"],
+        )
+
+
+def initial_from(post: Post) -> dict:
+    return {
+        "title": post.title,
+        "subtitle": post.subtitle,
+        # An unpublished post whose address follows its title shows an empty field.
+        "slug": "" if has_slug_from_title(post) else post.slug,
+        "body_markdown": post.body_markdown,
+        "section": post.section_id,
+        "audience": post.audience,
+        "send_email": post.email_requested,
+        "publish_at": (
+            timezone.localtime(post.published_at).replace(second=0)
+            if post.status == PostStatus.SCHEDULED and post.published_at
+            else None
+        ),
+    }
+
+
+class Action:
+    SAVE = "save"
+    PREVIEW = "preview"
+    UPLOAD = "upload"
+    PUBLISH = "publish"
+    SCHEDULE = "schedule"
+    CHOICES = [(SAVE, "Save"), (PREVIEW, "Preview"), (UPLOAD, "Insert image"),
+               (PUBLISH, "Publish now"), (SCHEDULE, "Schedule")]  # fmt: skip
+
+
+class PostEditorForm(PostContentForm, ImageForm):
+    """The whole editor page: content, an image to insert, and what to do with the post."""
+
+    publish_at = forms.DateTimeField(
+        label="Publish at",
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        error_messages={"invalid": "Enter a date and time, like 2026-12-01 09:00."},
+    )
+    send_email = forms.BooleanField(
+        label="Send as email to subscribers", required=False, initial=False
+    )
+    action = forms.ChoiceField(choices=Action.CHOICES, required=False)
+
+    def __init__(self, publication: Publication, *args, post: Post | None = None, **kwargs):
+        super().__init__(publication, *args, post=post, **kwargs)
+        publish_at = self.fields["publish_at"].widget
+        publish_at.attrs["min"] = timezone.localtime().strftime("%Y-%m-%dT%H:%M")
+        if post is None:
+            # A post is published or scheduled once its draft exists; editor.js enables these
+            # when the first autosave has created the draft.
+            for name in ("publish_at", "send_email"):
+                self.fields[name].widget.attrs.update({"disabled": True, "data-needs-post": ""})
+
+    def clean_action(self):
+        return self.cleaned_data["action"] or Action.SAVE
+
+    def clean(self):
+        cleaned = super().clean()
+        action = cleaned.get("action")
+        if action == Action.UPLOAD and "image" not in self.errors and not cleaned.get("image"):
+            self.add_error("image", "Choose an image file to insert.")
+        if (
+            action == Action.SCHEDULE
+            and "publish_at" not in self.errors
+            and not cleaned.get("publish_at")
+        ):
+            self.add_error("publish_at", "Pick the date and time the post should go out.")
+        return cleaned

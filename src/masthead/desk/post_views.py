@@ -1,0 +1,343 @@
+"""The post editor: list, write, preview, insert images, autosave, publish, schedule, delete.
+
+Every view starts with a permission-checked lookup (desk.lookups or desk.post_lookups), parses
+input with a form from desk.post_forms and changes posts only through posts.services.
+"""
+
+from contextlib import contextmanager
+from dataclasses import replace
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.files.storage import default_storage
+from django.core.handlers.wsgi import get_script_name
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import get_script_prefix, reverse, set_script_prefix
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from masthead.core import images
+from masthead.core.rendering import render_markdown
+from masthead.desk.lookups import get_membership
+from masthead.desk.post_forms import (
+    MAX_BODY_CHARS,
+    Action,
+    ImageUploadForm,
+    MarkdownPreviewForm,
+    PostContentForm,
+    PostEditorForm,
+)
+from masthead.desk.post_lookups import get_post_for_editor, post_list_page
+from masthead.posts import services
+from masthead.posts.models import PostStatus
+from masthead.publications.links import publication_root, site_path
+
+
+def _page_number(request) -> int:
+    try:
+        return int(request.GET.get("page", "1"))
+    except ValueError:
+        return 1
+
+
+def _local(moment) -> str:
+    local = timezone.localtime(moment)
+    return f"{local:%a} {local.day} {local:%b %Y, %H:%M}"
+
+
+@login_required
+def post_list(request, publication_slug):
+    membership = get_membership(request.user, publication_slug)
+    page = post_list_page(membership, request.GET.get("status", ""), _page_number(request))
+    root = publication_root(membership.publication)
+    for post in page["posts"]:
+        post.public_url = root + site_path("posts:detail", post.slug) if post.is_public else ""
+    context = {"desk_publication": membership.publication, "membership": membership, **page}
+    return render(request, "desk/post_list.html", context)
+
+
+def _editor_urls(publication_slug: str, post=None) -> dict:
+    if post is None:
+        return {
+            "action": reverse("desk:post_new", args=[publication_slug]),
+            "autosave": reverse("desk:post_autosave_new", args=[publication_slug]),
+        }
+    args = [publication_slug, post.id]
+    return {
+        "action": reverse("desk:post_edit", args=args),
+        "autosave": reverse("desk:post_autosave", args=args),
+        "reader_preview": reverse("desk:post_preview", args=args),
+        "unpublish": reverse("desk:post_unpublish", args=args),
+        "delete": reverse("desk:post_delete", args=args),
+    }
+
+
+def _render_editor(request, membership, form, post=None, *, is_previewing=False):
+    """The editor page; a bound form with errors answers 400, unless the writer only previews."""
+    publication = membership.publication
+    body = form.data.get("body_markdown", "") if form.is_bound else (post and post.body_markdown)
+    preview_html = render_markdown(str(body or "")[:MAX_BODY_CHARS])
+    has_errors = form.is_bound and bool(form.errors)
+    status = 400 if has_errors and not is_previewing else 200
+    context = {
+        "desk_publication": publication,
+        "membership": membership,
+        "form": form,
+        "post": post,
+        "preview_html": preview_html,
+        "urls": _editor_urls(publication.slug, post),
+        "public_url": (
+            publication_root(publication) + site_path("posts:detail", post.slug)
+            if post is not None and post.is_public
+            else ""
+        ),
+        "time_zone": settings.TIME_ZONE,
+        "max_upload": images.describe_size(settings.MAX_IMAGE_UPLOAD_BYTES),
+        "max_upload_bytes": settings.MAX_IMAGE_UPLOAD_BYTES,
+        "is_autosaved": post is None or post.status != PostStatus.PUBLISHED,
+        "show_error_summary": has_errors and not is_previewing,
+    }
+    return render(request, "desk/post_edit.html", context, status=status)
+
+
+def _store_image(form, publication, content):
+    """Store the form's image, if any, and add it to the end of the post's Markdown."""
+    image = form.cleaned_data.get("image")
+    if image is None:
+        return content, None
+    stored = images.store_post_image(publication.id, image, form.cleaned_data["image_alt"])
+    body = content.body_markdown.rstrip()
+    body = f"{body}\n\n{stored.markdown}\n" if body else f"{stored.markdown}\n"
+    return replace(content, body_markdown=body), stored
+
+
+def _refuse_form(form, error: services.PostError, stored) -> None:
+    if stored is not None:
+        default_storage.delete(stored.name)  # nothing was saved, so nothing may refer to it
+    form.add_error(error.field, error.message)
+
+
+def _ask_to_choose_image_again(form) -> None:
+    if form.files.get("image") and "image" not in form.errors:
+        form.add_error(
+            "image", "Choose the image again: files are not kept when a form has errors."
+        )
+
+
+def _create_draft(request, publication, content: services.PostContent):
+    return services.create_post(
+        publication,
+        [request.user],
+        title=content.title,
+        subtitle=content.subtitle,
+        slug=content.slug,
+        body_markdown=content.body_markdown,
+        audience=content.audience,
+        section=content.section,
+    )
+
+
+@login_required
+def post_new(request, publication_slug):
+    membership = get_membership(request.user, publication_slug)
+    publication = membership.publication
+    if request.method != "POST":
+        return _render_editor(request, membership, PostEditorForm(publication))
+    form = PostEditorForm(publication, request.POST, request.FILES)
+    if request.POST.get("action") == Action.PREVIEW:
+        return _render_editor(request, membership, form, is_previewing=True)
+    if form.is_valid():
+        content, stored = _store_image(form, publication, form.content())
+        try:
+            post = _create_draft(request, publication, content)
+        except services.PostError as error:
+            _refuse_form(form, error, stored)
+        else:
+            messages.success(request, "Draft saved. You can publish or schedule it now.")
+            return redirect("desk:post_edit", publication.slug, post.id)
+    _ask_to_choose_image_again(form)
+    return _render_editor(request, membership, form)
+
+
+@login_required
+def post_edit(request, publication_slug, post_id):
+    membership, post = get_post_for_editor(request.user, publication_slug, post_id)
+    publication = membership.publication
+    if request.method != "POST":
+        return _render_editor(request, membership, PostEditorForm(publication, post=post), post)
+    form = PostEditorForm(publication, request.POST, request.FILES, post=post)
+    if request.POST.get("action") == Action.PREVIEW:
+        return _render_editor(request, membership, form, post, is_previewing=True)
+    if form.is_valid():
+        action = form.cleaned_data["action"]
+        send_email = form.cleaned_data["send_email"]
+        content, stored = _store_image(form, publication, form.content())
+        try:
+            if action == Action.PUBLISH:
+                services.publish_post(post, send_email=send_email, content=content)
+                note = "Published. Readers can see it now."
+            elif action == Action.SCHEDULE:
+                services.schedule_post(
+                    post, form.cleaned_data["publish_at"], send_email=send_email, content=content
+                )
+                note = f"Scheduled for {_local(post.published_at)} ({settings.TIME_ZONE})."
+            elif post.status == PostStatus.PUBLISHED:
+                services.update_post(post, content)
+                note = "Post updated. Readers see the new version."
+            else:
+                services.save_draft(post, content)
+                note = "Image inserted and saved." if stored else "Saved."
+        except services.PostError as error:
+            _refuse_form(form, error, stored)
+        else:
+            if post.email_requested and action in (Action.PUBLISH, Action.SCHEDULE):
+                note += " It is marked to go out by email."
+            messages.success(request, note)
+            return redirect("desk:post_edit", publication.slug, post.id)
+    _ask_to_choose_image_again(form)
+    return _render_editor(request, membership, form, post)
+
+
+def _form_errors(form) -> JsonResponse:
+    errors = {
+        field: [str(message) for message in messages_] for field, messages_ in form.errors.items()
+    }
+    first = next(iter(errors.values()))[0]
+    return JsonResponse({"error": first, "errors": errors}, status=400)
+
+
+def _error(error: services.PostError) -> JsonResponse:
+    errors = {error.field or "__all__": [error.message]}
+    return JsonResponse(
+        {"error": error.message, "errors": errors}, status=400 if error.field else 409
+    )
+
+
+def _saved(post) -> dict:
+    return {
+        "saved_at": post.updated_at.isoformat(),
+        "saved_at_display": timezone.localtime(post.updated_at).strftime("%H:%M"),
+        "slug": post.slug,
+        "status": post.status,
+    }
+
+
+@login_required
+@require_POST
+def post_autosave_new(request, publication_slug):
+    """The first autosave of a new post creates its draft and tells the page where it now lives."""
+    membership = get_membership(request.user, publication_slug)
+    publication = membership.publication
+    form = PostContentForm(publication, request.POST)
+    if not form.is_valid():
+        return _form_errors(form)
+    content = form.content()
+    try:
+        post = _create_draft(request, publication, content)
+    except services.PostError as error:
+        return _error(error)
+    return JsonResponse({**_saved(post), "urls": _editor_urls(publication.slug, post)}, status=201)
+
+
+@login_required
+@require_POST
+def post_autosave(request, publication_slug, post_id):
+    membership, post = get_post_for_editor(request.user, publication_slug, post_id)
+    form = PostContentForm(membership.publication, request.POST, post=post)
+    if not form.is_valid():
+        return _form_errors(form)
+    try:
+        services.save_draft(post, form.content())
+    except services.PostError as error:
+        return _error(error)
+    return JsonResponse(_saved(post))
+
+
+@login_required
+@require_POST
+def post_render_preview(request, publication_slug):
+    """The live preview: Markdown in, the HTML readers will get out (same renderer, same sanitizer)."""
+    get_membership(request.user, publication_slug)
+    form = MarkdownPreviewForm(request.POST)
+    if not form.is_valid():
+        return _form_errors(form)
+    return JsonResponse({"html": render_markdown(form.cleaned_data["body_markdown"])})
+
+
+@login_required
+@require_POST
+def post_image_upload(request, publication_slug):
+    membership = get_membership(request.user, publication_slug)
+    form = ImageUploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _form_errors(form)
+    stored = images.store_post_image(
+        membership.publication.id, form.cleaned_data["image"], form.cleaned_data["image_alt"]
+    )
+    image = form.cleaned_data["image"]
+    return JsonResponse(
+        {
+            "url": stored.url,
+            "markdown": stored.markdown,
+            "width": image.width,
+            "height": image.height,
+        },
+        status=201,
+    )
+
+
+@contextmanager
+def _links_of(request, publication):
+    """Build links as the publication's own pages do (under /pub/<slug>/, valid on any host),
+    so that a preview's header, navigation and subscribe form lead to the right publication."""
+    previous = get_script_prefix()
+    set_script_prefix(get_script_name(request.META).rstrip("/") + f"/pub/{publication.slug}/")
+    try:
+        yield
+    finally:
+        set_script_prefix(previous)
+
+
+@login_required
+def post_preview(request, publication_slug, post_id):
+    """The post as readers will see it, whatever its status; only for those who may edit it."""
+    membership, post = get_post_for_editor(request.user, publication_slug, post_id)
+    if post.published_at is None:
+        post.published_at = timezone.now()  # a draft shows the date it would have if published now
+    context = {
+        "post": post,
+        "publication": membership.publication,
+        "is_full": True,
+        "is_preview": True,
+        "edit_url": reverse("desk:post_edit", args=[membership.publication.slug, post.id]),
+    }
+    with _links_of(request, membership.publication):
+        return render(request, "posts/post_detail.html", context)
+
+
+@login_required
+@require_POST
+def post_unpublish(request, publication_slug, post_id):
+    membership, post = get_post_for_editor(request.user, publication_slug, post_id)
+    notes = {
+        PostStatus.DRAFT: "This post is a draft already.",
+        PostStatus.SCHEDULED: "The schedule is cancelled; the post is a draft again.",
+        PostStatus.PUBLISHED: "Unpublished. The post is a draft again; readers cannot see it.",
+    }
+    note = notes[post.status]
+    services.unpublish_post(post)
+    messages.success(request, note)
+    return redirect("desk:post_edit", membership.publication.slug, post.id)
+
+
+@login_required
+def post_delete(request, publication_slug, post_id):
+    membership, post = get_post_for_editor(request.user, publication_slug, post_id)
+    if request.method == "POST":
+        services.delete_post(post)
+        messages.success(request, f"Deleted “{post.title}”.")
+        return redirect("desk:post_list", membership.publication.slug)
+    context = {"desk_publication": membership.publication, "membership": membership, "post": post}
+    return render(request, "desk/post_delete.html", context)

@@ -1,0 +1,223 @@
+// The post editor's conveniences: live preview, autosave of drafts, inserting images where the
+// cursor is. Without this file the editor still works: every button is a plain form submit.
+(function () {
+  "use strict";
+
+  const form = document.querySelector("form[data-editor]");
+  if (!form) return;
+
+  const PREVIEW_DELAY_MS = 300;
+  const AUTOSAVE_EVERY_MS = 3000;
+  const CONTENT_FIELDS = ["title", "subtitle", "slug", "body_markdown", "section", "audience"];
+
+  const field = (name) => form.elements.namedItem(name);
+  const title = field("title");
+  const subtitle = field("subtitle");
+  const slug = field("slug");
+  const body = field("body_markdown");
+  const csrfToken = field("csrfmiddlewaretoken").value;
+  const saveStatus = form.querySelector("[data-save-status]");
+  const previewTitle = form.querySelector("[data-preview-title]");
+  const previewSubtitle = form.querySelector("[data-preview-subtitle]");
+  const previewBody = form.querySelector("[data-preview-body]");
+  let autosaveUrl = form.dataset.autosaveUrl || "";
+
+  // With a live preview and an image button that inserts at the cursor, these are not needed.
+  form.querySelectorAll("[data-no-js-preview], [data-no-js-note]").forEach((element) => {
+    element.hidden = true;
+  });
+
+  function send(url, data) {
+    return fetch(url, {
+      method: "POST",
+      body: data,
+      credentials: "same-origin",
+      headers: { "X-CSRFToken": csrfToken, Accept: "application/json" },
+    }).then(
+      async (response) => {
+        const isJson = (response.headers.get("Content-Type") || "").includes("application/json");
+        if (!isJson) {
+          // A sign-in page or a server error page instead of an answer.
+          throw new Error(
+            response.redirected
+              ? "Not saved: you have been signed out. Sign in again in another tab."
+              : "Not saved: the server had a problem. Try again in a moment."
+          );
+        }
+        const answer = await response.json();
+        if (!response.ok) {
+          const error = new Error(answer.error || "Not saved.");
+          error.isRefused = true;
+          throw error;
+        }
+        return answer;
+      },
+      () => {
+        throw new Error("Not saved: the server cannot be reached. Your text is still here.");
+      }
+    );
+  }
+
+  function showSaveStatus(text, isError) {
+    if (!saveStatus) return;
+    saveStatus.textContent = text;
+    saveStatus.classList.toggle("is-error", Boolean(isError));
+  }
+
+  // Title and subtitle are textareas only so that long ones wrap: Enter does not add a line.
+  form.querySelectorAll("[data-single-line]").forEach((element) => {
+    element.addEventListener("keydown", (event) => {
+      if (event.key === "Enter") event.preventDefault();
+    });
+  });
+
+  // Live preview: the server renders with the same renderer and sanitizer as the post page.
+  let previewTimer = null;
+  let previewRequest = 0;
+
+  function renderPreview() {
+    const request = ++previewRequest;
+    const data = new FormData();
+    data.append("body_markdown", body.value);
+    send(form.dataset.previewUrl, data).then(
+      (answer) => {
+        if (request === previewRequest) previewBody.innerHTML = answer.html;
+      },
+      () => {} // the next keystroke tries again; the text itself is safe in the textarea
+    );
+  }
+
+  body.addEventListener("input", () => {
+    clearTimeout(previewTimer);
+    previewTimer = setTimeout(renderPreview, PREVIEW_DELAY_MS);
+  });
+  title.addEventListener("input", () => {
+    previewTitle.textContent = title.value;
+  });
+  subtitle.addEventListener("input", () => {
+    previewSubtitle.textContent = subtitle.value;
+  });
+
+  // Autosave: every few seconds, if the content changed since the last save.
+  let version = 0;
+  let savedVersion = 0;
+  let isSaving = false;
+  let isSubmitting = false;
+
+  function noteChange(event) {
+    if (CONTENT_FIELDS.includes(event.target.name)) version += 1;
+  }
+  form.addEventListener("input", noteChange);
+  form.addEventListener("change", noteChange);
+  form.addEventListener("submit", () => {
+    isSubmitting = true;
+  });
+
+  function becomeSavedPost(urls) {
+    // The first autosave of a new post created its draft: from now on the page edits that draft.
+    form.action = urls.action;
+    autosaveUrl = urls.autosave;
+    window.history.replaceState(null, "", urls.action);
+    form.querySelectorAll("[data-needs-post]").forEach((element) => {
+      element.disabled = false;
+    });
+    form.querySelectorAll("[data-needs-post-note]").forEach((element) => {
+      element.hidden = true;
+    });
+    const readerPreview = form.querySelector("[data-reader-preview]");
+    if (readerPreview) {
+      readerPreview.href = urls.reader_preview;
+      readerPreview.hidden = false;
+    }
+  }
+
+  function autosave() {
+    if (!autosaveUrl || isSaving || isSubmitting || version === savedVersion) return;
+    if (!title.value.trim()) {
+      showSaveStatus("Add a title to save the draft.", false);
+      return;
+    }
+    isSaving = true;
+    const sending = version;
+    const data = new FormData(form);
+    data.delete("image");
+    data.delete("action");
+    showSaveStatus("Saving…", false);
+    send(autosaveUrl, data)
+      .then((answer) => {
+        savedVersion = sending;
+        showSaveStatus("Saved " + answer.saved_at_display, false);
+        if (slug && !slug.value) slug.placeholder = answer.slug;
+        if (answer.urls) becomeSavedPost(answer.urls);
+      })
+      .catch((error) => {
+        // A refused save (say, a taken address) is not retried until the text changes again.
+        if (error.isRefused) savedVersion = sending;
+        showSaveStatus(error.message, true);
+      })
+      .finally(() => {
+        isSaving = false;
+      });
+  }
+  window.setInterval(autosave, AUTOSAVE_EVERY_MS);
+
+  window.addEventListener("beforeunload", (event) => {
+    if (!isSubmitting && version !== savedVersion) {
+      event.preventDefault();
+      event.returnValue = "";
+    }
+  });
+
+  // Images: upload, then put ![alt](url) where the cursor is.
+  const insertButton = form.querySelector("[data-image-insert]");
+  const fileInput = form.querySelector("[data-image-file]");
+  const altInput = form.querySelector("[data-image-alt]");
+  const imageError = form.querySelector("[data-image-error]");
+  const maxBytes = Number(form.dataset.maxUploadBytes || 0);
+
+  function showImageError(text) {
+    imageError.textContent = text;
+  }
+
+  function insertAtCursor(text) {
+    const start = body.selectionStart ?? body.value.length;
+    const end = body.selectionEnd ?? start;
+    const before = body.value.slice(0, start);
+    const after = body.value.slice(end);
+    const lead = !before || before.endsWith("\n\n") ? "" : before.endsWith("\n") ? "\n" : "\n\n";
+    const trail = !after ? "\n" : after.startsWith("\n\n") ? "" : after.startsWith("\n") ? "\n" : "\n\n";
+    body.setRangeText(lead + text + trail, start, end, "end");
+    body.dispatchEvent(new Event("input", { bubbles: true }));
+  }
+
+  insertButton.addEventListener("click", (event) => {
+    event.preventDefault();
+    const file = fileInput.files[0];
+    if (!file) return showImageError("Choose an image file to insert.");
+    if (maxBytes && file.size > maxBytes) {
+      return showImageError("This file is too large; choose one under " + form.dataset.maxUpload + ".");
+    }
+    if (!altInput.value.trim()) {
+      altInput.focus();
+      return showImageError("Describe the image for readers who cannot see it (alt text).");
+    }
+    const data = new FormData();
+    data.append("image", file);
+    data.append("image_alt", altInput.value);
+    insertButton.disabled = true;
+    showImageError("");
+    insertButton.textContent = "Uploading…";
+    send(form.dataset.uploadUrl, data)
+      .then((answer) => {
+        insertAtCursor(answer.markdown);
+        fileInput.value = "";
+        altInput.value = "";
+        body.focus();
+      })
+      .catch((error) => showImageError(error.message.replace(/^Not saved: /, "")))
+      .finally(() => {
+        insertButton.disabled = false;
+        insertButton.textContent = "Insert image";
+      });
+  });
+})();
