@@ -64,6 +64,7 @@ def prepare_local_environment() -> None:
             key_file.chmod(0o600)
         os.environ["MASTHEAD_SECRET_KEY_FILE"] = str(key_file)
     os.environ.setdefault("MASTHEAD_HTTPS", "0")
+    os.environ.setdefault("MASTHEAD_MAIL_VIEWER", "1")
 
 
 def run_demo(argv: list[str]) -> int:

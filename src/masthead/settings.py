@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "masthead.engagement",
     "masthead.subscriptions",
     "masthead.desk",
+    "masthead.delivery",
 ]
 
 MIDDLEWARE = [
@@ -164,6 +165,8 @@ MAILERS = {
         "OPTIONS": SMTP_OPTIONS,
     }
 }
+# The demo's web view of the local mail sink (/mail/); never on a real install.
+MAIL_VIEWER_ENABLED = env_bool("MASTHEAD_MAIL_VIEWER", False) and not SMTP_URL
 DEFAULT_FROM_EMAIL = env_str("MASTHEAD_FROM_EMAIL", "Masthead <masthead@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

@@ -15,6 +15,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("desk/", include("masthead.desk.urls")),
     path("", include("masthead.accounts.urls")),
+    path("", include("masthead.delivery.urls")),
     path("", include("masthead.subscriptions.urls")),
     path("", include("masthead.posts.urls")),
     path("", include("masthead.publications.urls")),

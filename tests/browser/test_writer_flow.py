@@ -7,7 +7,6 @@ import re
 import pytest
 import time_machine
 from django.core.files.storage import default_storage
-from django.test import Client
 from django.utils import timezone
 from PIL import Image
 
@@ -18,13 +17,16 @@ from tests.factories import make_person, make_publication
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def sign_in(page, live_server, person) -> None:
-    """Signing in by email is tested elsewhere: reuse a session made by the test client."""
-    client = Client()
-    client.force_login(person)
-    page.context.add_cookies(
-        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
-    )
+def sign_in(page, live_server, person, smtp_sink, run_worker) -> None:
+    """Sign in as a writer does: ask for a link, open it from the email the worker sent."""
+    page.goto(f"{live_server.url}/sign-in/?next=/desk/")
+    page.get_by_placeholder("Type your email…").fill(person.email)
+    page.get_by_role("button", name="Email me a sign-in link").click()
+    page.get_by_text("a sign-in link is on its way").wait_for()
+    run_worker()
+    message = smtp_sink.last_to(person.email)
+    page.goto(next(url for url in message.links() if "/sign-in/" in url))
+    page.wait_for_url(re.compile(r"/desk/"))
 
 
 @pytest.fixture
@@ -44,12 +46,12 @@ def uploaded_names():
 
 
 def test_writer_drafts_with_an_image_schedules_and_the_worker_publishes(
-    page, live_server, run_worker, photo, uploaded_names
+    page, live_server, run_worker, smtp_sink, photo, uploaded_names
 ):
     publication = make_publication(name="Morning Paper", slug="morning-paper")
     writer = make_person(name="Wren Writer")
     Membership.objects.create(publication=publication, person=writer, role=Role.OWNER)
-    sign_in(page, live_server, writer)
+    sign_in(page, live_server, writer, smtp_sink, run_worker)
     problems: list[str] = []  # script errors and Content-Security-Policy refusals
     page.on("pageerror", lambda error: problems.append(str(error)))
     page.on(
