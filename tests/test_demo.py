@@ -4,10 +4,12 @@ import datetime as dt
 
 import pytest
 
+from masthead.accounts.models import Person
 from masthead.demo import content
 from masthead.demo.services import load_demo_publication
 from masthead.engagement.models import Comment, Like
 from masthead.posts.models import Post
+from masthead.subscriptions.models import Subscription
 
 pytestmark = pytest.mark.django_db
 
@@ -26,10 +28,18 @@ def test_demo_has_the_seed_posts_with_their_dates_and_counts():
         assert post.bylines.get().person.display_name == "Animesh Gaitonde"
 
 
+def test_demo_readers_are_confirmed_subscribers():
+    publication = load_demo_publication()
+
+    active = publication.subscriptions.filter(status="active", confirmed_at__isnull=False)
+    assert active.count() == len(content.READER_NAMES)
+
+
 def test_loading_the_demo_twice_duplicates_nothing():
     load_demo_publication()
-    counts = (Post.objects.count(), Like.objects.count(), Comment.objects.count())
+    tables = (Post, Like, Comment, Subscription, Person)
+    counts = [table.objects.count() for table in tables]
 
     load_demo_publication()
 
-    assert (Post.objects.count(), Like.objects.count(), Comment.objects.count()) == counts
+    assert [table.objects.count() for table in tables] == counts

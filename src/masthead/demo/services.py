@@ -13,6 +13,7 @@ from masthead.engagement.services import recount_post_engagement
 from masthead.posts.models import Post
 from masthead.posts.services import create_post, publish_post
 from masthead.publications.models import Membership, Publication, Role
+from masthead.subscriptions.models import Subscription, SubscriptionSource, SubscriptionStatus
 
 
 def reader_email(index: int) -> str:
@@ -40,10 +41,29 @@ def load_demo_publication() -> Publication:
         Person.objects.get_or_create(email=reader_email(index), defaults={"display_name": name})[0]
         for index, name in enumerate(content.READER_NAMES)
     ]
+    subscribe_demo_readers(publication, readers)
     for title, subtitle, date, like_count, comment_count in content.POSTS:
         post = ensure_post(publication, author, title, subtitle, date)
         ensure_engagement(post, readers, like_count, comment_count)
     return publication
+
+
+def subscribe_demo_readers(publication, readers) -> None:
+    """The demo readers are confirmed subscribers, so the desk and newsletters have an audience."""
+    Subscription.objects.bulk_create(
+        [
+            Subscription(
+                publication=publication,
+                person=reader,
+                status=SubscriptionStatus.ACTIVE,
+                source=SubscriptionSource.IMPORT,
+                created_at=publication.created_at,
+                confirmed_at=publication.created_at,
+            )
+            for reader in readers
+        ],
+        ignore_conflicts=True,
+    )
 
 
 def ensure_post(publication, author, title, subtitle, date) -> Post:
