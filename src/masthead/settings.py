@@ -150,6 +150,8 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 MAX_IMAGE_UPLOAD_BYTES = 10 * 1024 * 1024
+SUBSCRIBER_IMPORT_MAX_BYTES = 50 * 1024 * 1024
+SUBSCRIBER_IMPORT_BATCH_SIZE = 1000  # rows per committed batch of an import
 
 # Mail: everything goes to MASTHEAD_SMTP_URL, or to the local sink that `masthead mailsink` runs.
 MAIL_SINK_PORT = env_int("MASTHEAD_MAIL_SINK_PORT", 8025)

@@ -27,8 +27,8 @@ class Crash(Exception):
 
 
 @pytest.fixture(autouse=True)
-def small_batches(monkeypatch):
-    monkeypatch.setattr(importing, "IMPORT_BATCH_SIZE", BATCH)
+def small_batches(settings):
+    settings.SUBSCRIBER_IMPORT_BATCH_SIZE = BATCH
 
 
 @pytest.fixture
@@ -45,10 +45,10 @@ def crash_on_batch(monkeypatch):
                 raise Crash("the worker died")
             return real_import_batch(job, rows)
 
-        monkeypatch.setattr(importing, "import_batch", failing)
+        monkeypatch.setattr(importing.jobs, "import_batch", failing)
 
     def disarm() -> None:
-        monkeypatch.setattr(importing, "import_batch", real_import_batch)
+        monkeypatch.setattr(importing.jobs, "import_batch", real_import_batch)
 
     arm.disarm = disarm
     return arm

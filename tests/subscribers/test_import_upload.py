@@ -124,8 +124,8 @@ def test_a_header_without_rows_is_refused(upload):
     assert "no subscribers under it" in refusal(upload("email,name\n"))
 
 
-def test_a_file_over_the_size_limit_is_refused(upload, monkeypatch):
-    monkeypatch.setattr(importing, "MAX_IMPORT_BYTES", 1024 * 1024)
+def test_a_file_over_the_size_limit_is_refused(upload, settings):
+    settings.SUBSCRIBER_IMPORT_MAX_BYTES = 1024 * 1024
     data = GOOD.encode() + b"x@example.com,X\n" * (1024 * 1024 // 16)
 
     message = refusal(upload(data))
@@ -133,8 +133,8 @@ def test_a_file_over_the_size_limit_is_refused(upload, monkeypatch):
     assert "larger than 1 MB" in message
 
 
-def test_a_far_too_large_upload_is_refused_before_it_is_read(upload, monkeypatch):
-    monkeypatch.setattr(importing, "MAX_IMPORT_BYTES", 1024)
+def test_a_far_too_large_upload_is_refused_before_it_is_read(upload, settings):
+    settings.SUBSCRIBER_IMPORT_MAX_BYTES = 1024
 
     response = upload(GOOD.encode() + b"x" * (1100 * 1024))
 

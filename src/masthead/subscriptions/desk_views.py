@@ -3,6 +3,7 @@
 Only the publication's owners and admins may use them.
 """
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import StreamingHttpResponse
@@ -68,7 +69,7 @@ def subscriber_import(request, publication_slug):
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             length = 0
-        if length > importing.MAX_IMPORT_BYTES + UPLOAD_ENVELOPE_BYTES:
+        if length > settings.SUBSCRIBER_IMPORT_MAX_BYTES + UPLOAD_ENVELOPE_BYTES:
             form = SubscriberImportForm.refused(importing.too_large_message())
             return _render_import(request, membership, form, status=413)
     return _subscriber_import(request, membership)
@@ -99,7 +100,7 @@ def _render_import(request, membership, form, status):
         "desk_publication": membership.publication,
         "membership": membership,
         "form": form,
-        "max_megabytes": importing.MAX_IMPORT_BYTES // (1024 * 1024),
+        "max_megabytes": settings.SUBSCRIBER_IMPORT_MAX_BYTES // (1024 * 1024),
         "recent_imports": desk_queries.recent_imports(membership.publication),
     }
     return render(request, "subscriptions/desk_subscriber_import.html", context, status=status)
