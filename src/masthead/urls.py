@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("masthead.delivery.urls")),
     path("", include("masthead.subscriptions.urls")),
     path("", include("masthead.posts.urls")),
+    path("", include("masthead.engagement.urls")),
     path("", include("masthead.publications.urls")),
     path("media/<path:path>", serve_media, name="media"),
 ]

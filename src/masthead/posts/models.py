@@ -41,6 +41,8 @@ class Post(models.Model):
     like_count = models.PositiveIntegerField(default=0)
     comment_count = models.PositiveIntegerField(default=0)
     last_comment_at = models.DateTimeField(null=True, blank=True)
+    # The publication's staff can close a post's comments; existing ones stay visible.
+    comments_enabled = models.BooleanField(default=True)
 
     # The writer asked for this post to go out by email when it is published; sending is the
     # delivery app's job, which reads these two fields.

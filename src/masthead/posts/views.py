@@ -3,6 +3,7 @@
 from django.http import Http404
 from django.shortcuts import redirect, render
 
+from masthead.engagement.queries import post_discussion
 from masthead.posts import queries
 from masthead.publications.lookups import get_request_publication
 
@@ -40,5 +41,8 @@ def post_detail(request, slug):
         if current_slug is None:
             raise
         return redirect("posts:detail", current_slug, permanent=True)
+    post.publication = publication  # already loaded; the comment rules read its policy
     is_full = queries.can_read_full_post(request.user, post)
-    return render(request, "posts/post_detail.html", {"post": post, "is_full": is_full})
+    discussion = post_discussion(post, request.user, request.GET.get("comments", "top"))
+    context = {"post": post, "is_full": is_full, "discussion": discussion}
+    return render(request, "posts/post_detail.html", context)

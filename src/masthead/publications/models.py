@@ -5,6 +5,13 @@ from django.db import models
 from django.utils import timezone
 
 
+class CommentPolicy(models.TextChoices):
+    SIGNED_IN = "signed_in", "Everyone signed in"
+    SUBSCRIBERS = "subscribers", "Subscribers"
+    # Paid subscriptions do not exist yet, so this means the publication's staff only.
+    PAID = "paid", "Paid subscribers"
+
+
 class Publication(models.Model):
     name = models.CharField(max_length=120)
     slug = models.SlugField(max_length=60, unique=True)
@@ -13,6 +20,9 @@ class Publication(models.Model):
     about_html = models.TextField(blank=True, editable=False)
     logo = models.ImageField(upload_to="logos/", blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    comment_policy = models.CharField(
+        max_length=12, choices=CommentPolicy.choices, default=CommentPolicy.SIGNED_IN
+    )
 
     class Meta:
         ordering = ["created_at", "id"]
