@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "masthead.subscriptions",
     "masthead.desk",
     "masthead.delivery",
+    "masthead.referrals",
+    "masthead.notes",
 ]
 
 MIDDLEWARE = [

@@ -19,6 +19,8 @@ urlpatterns = [
     path("", include("masthead.subscriptions.urls")),
     path("", include("masthead.posts.urls")),
     path("", include("masthead.engagement.urls")),
+    path("", include("masthead.referrals.urls")),
+    path("", include("masthead.notes.urls")),
     path("", include("masthead.publications.urls")),
     path("media/<path:path>", serve_media, name="media"),
 ]

@@ -1,15 +1,31 @@
 """Template context every page needs: the publication and its navigation."""
 
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
+
+# The seed's order: Home, Notes, Chat, Archive, Leaderboard, About. An item shows only once its
+# feature's URL exists, so the navigation never leads nowhere.
+NAV_ITEMS = [
+    ("Home", "posts:home"),
+    ("Notes", "notes:publication_notes"),
+    ("Chat", "chat:room"),
+    ("Archive", "posts:archive"),
+    ("Leaderboard", "referrals:leaderboard"),
+    ("About", "publications:about"),
+]
+
+
+def navigation() -> list[tuple[str, str]]:
+    items = []
+    for label, name in NAV_ITEMS:
+        try:
+            items.append((label, reverse(name)))
+        except NoReverseMatch:
+            continue
+    return items
 
 
 def publication(request):
     current = getattr(request, "publication", None)
     if current is None:
         return {"publication": None, "nav_items": []}
-    nav_items = [
-        ("Home", reverse("posts:home")),
-        ("Archive", reverse("posts:archive")),
-        ("About", reverse("publications:about")),
-    ]
-    return {"publication": current, "nav_items": nav_items}
+    return {"publication": current, "nav_items": navigation()}
