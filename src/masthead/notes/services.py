@@ -1,0 +1,202 @@
+"""Posting, replying to, restacking, liking and deleting notes; following people.
+
+Every write checks its rules here (rules.py), whatever view, command or loader calls it.
+"""
+
+import secrets
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from masthead.core.images import ImageRejected, process_image
+from masthead.core.ratelimit import check_rate
+from masthead.core.rendering import render_markdown
+from masthead.notes import rules
+from masthead.notes.models import Follow, Note, NoteLike
+from masthead.posts.models import Post, PostStatus
+
+MAX_NOTE_LENGTH = 2_000
+NOTE_RATE = (20, 10 * 60)  # per person: 20 notes (replies and restacks too) in 10 minutes
+NOTE_IMAGE_WIDTH = 1200
+
+
+class NoteInvalid(ValueError):
+    """The note cannot be saved as written; the message is safe to show."""
+
+
+def clean_body(body_markdown: str, *, is_required: bool) -> str:
+    body = (body_markdown or "").strip()
+    if not body and is_required:
+        raise NoteInvalid("Write something first.")
+    if len(body) > MAX_NOTE_LENGTH:
+        raise NoteInvalid(
+            f"A note can be at most {MAX_NOTE_LENGTH:,} characters; this one has {len(body):,}."
+        )
+    return body
+
+
+def store_note_image(person_id: int, upload) -> str:
+    """Check, re-encode and store an uploaded image; returns its storage name."""
+    try:
+        image = process_image(upload, max_width=NOTE_IMAGE_WIDTH)
+    except ImageRejected as error:
+        raise NoteInvalid(str(error)) from None
+    return default_storage.save(
+        f"notes/{person_id}/{secrets.token_hex(16)}.{image.extension}",
+        ContentFile(image.content),
+    )
+
+
+def _check_public_post(post: Post | None) -> None:
+    if post is not None and post.status != PostStatus.PUBLISHED:
+        raise NoteInvalid("Only published posts can be linked or restacked.")
+
+
+def recount_note(note_id: int) -> None:
+    """Set a note's counters from its rows; call inside the transaction that changed them."""
+    Note.objects.filter(id=note_id).update(
+        like_count=NoteLike.objects.filter(note_id=note_id).count(),
+        reply_count=Note.objects.filter(parent_id=note_id, is_deleted=False).count(),
+        restack_count=Note.objects.filter(restack_of_note_id=note_id, is_deleted=False).count(),
+    )
+
+
+def _is_bare_restack(note: Note | None) -> bool:
+    return note is not None and note.is_restack and not note.body_markdown and not note.is_deleted
+
+
+def post_note(
+    person,
+    body_markdown: str = "",
+    *,
+    publication=None,
+    image=None,
+    linked_post: Post | None = None,
+    parent: Note | None = None,
+    restack_of_note: Note | None = None,
+    restack_of_post: Post | None = None,
+    at=None,
+) -> Note:
+    """Post a note, a reply (`parent`) or a restack (`restack_of_*`, the body is optional).
+
+    `publication` posts as the publication's staff; only its members may.
+    """
+    rules.check(rules.posting_refusal(person, publication))
+    for post in (linked_post, restack_of_post):
+        if post is not None:
+            rules.check(rules.post_refusal(person, post))
+            _check_public_post(post)
+    if parent is not None:
+        if parent.parent_id:
+            parent = Note.objects.select_related("author").get(id=parent.parent_id)
+        rules.check(rules.interaction_refusal(person, parent))
+    if _is_bare_restack(restack_of_note):
+        # A bare restack only shares something else: restack that original instead.
+        original = restack_of_note
+        if original.restack_of_note_id:
+            restack_of_note = original.restack_of_note
+        elif original.restack_of_post_id:
+            restack_of_note, restack_of_post = None, original.restack_of_post
+            rules.check(rules.post_refusal(person, restack_of_post))
+    if restack_of_note is not None:
+        rules.check(rules.interaction_refusal(person, restack_of_note))
+    is_restack = restack_of_note is not None or restack_of_post is not None
+    body = clean_body(body_markdown, is_required=not (is_restack or image))
+    check_rate("note", str(person.pk), NOTE_RATE)
+    image_name = store_note_image(person.pk, image) if image else ""
+    with transaction.atomic():
+        note = Note.objects.create(
+            author=person,
+            publication=publication,
+            body_markdown=body,
+            body_html=render_markdown(body),
+            image=image_name,
+            linked_post=linked_post,
+            parent=parent,
+            restack_of_note=restack_of_note,
+            restack_of_post=restack_of_post,
+            created_at=at or timezone.now(),
+        )
+        for counted in (parent, restack_of_note):
+            if counted is not None:
+                recount_note(counted.id)
+    return note
+
+
+def edit_note(note: Note, person, body_markdown: str) -> Note:
+    if not person.is_authenticated or note.author_id != person.pk:
+        raise rules.NoteRefused(rules.NOT_YOURS)
+    if note.is_deleted:
+        raise rules.NoteRefused(rules.DELETED)
+    if note.publication_id:
+        rules.check(rules.posting_refusal(person, note.publication))
+    body = clean_body(body_markdown, is_required=not (note.is_restack or note.image))
+    note.body_markdown = body
+    note.body_html = render_markdown(body)
+    note.edited_at = timezone.now()
+    note.save(update_fields=["body_markdown", "body_html", "edited_at"])
+    return note
+
+
+@transaction.atomic
+def delete_note(note: Note, person) -> None:
+    """Delete one's own note; it keeps its place (for its replies), emptied and marked."""
+    if not person.is_authenticated or note.author_id != person.pk:
+        raise rules.NoteRefused(rules.NOT_YOURS)
+    image_name = note.image.name if note.image else ""
+    Note.objects.filter(id=note.id).update(
+        is_deleted=True, body_markdown="", body_html="", image="", linked_post=None
+    )
+    note.is_deleted = True
+    for counted_id in (note.parent_id, note.restack_of_note_id):
+        if counted_id:
+            recount_note(counted_id)
+    if image_name:
+        transaction.on_commit(lambda: default_storage.delete(image_name))
+
+
+def _get_or_create_once(model, **fields) -> bool:
+    """Make the row unless it exists; a concurrent request making it first is not an error."""
+    try:
+        with transaction.atomic():
+            _, created = model.objects.get_or_create(**fields)
+    except IntegrityError:
+        return False
+    return created
+
+
+@transaction.atomic
+def like_note(note: Note, person) -> bool:
+    """Like a note once; returns True when a new like was made."""
+    rules.check(rules.interaction_refusal(person, note))
+    created = _get_or_create_once(NoteLike, note=note, person=person)
+    if created:
+        recount_note(note.id)
+    return created
+
+
+@transaction.atomic
+def unlike_note(note: Note, person) -> bool:
+    if not person.is_authenticated:
+        raise rules.NoteRefused(rules.SIGN_IN_FIRST)
+    deleted, _ = NoteLike.objects.filter(note=note, person=person).delete()
+    if deleted:
+        recount_note(note.id)
+    return bool(deleted)
+
+
+def follow(person, followed) -> bool:
+    if not person.is_authenticated:
+        raise rules.NoteRefused(rules.SIGN_IN_FIRST)
+    if person.pk == followed.pk:
+        raise rules.NoteRefused("You cannot follow yourself.")
+    return _get_or_create_once(Follow, follower=person, followed=followed)
+
+
+def unfollow(person, followed) -> bool:
+    if not person.is_authenticated:
+        raise rules.NoteRefused(rules.SIGN_IN_FIRST)
+    deleted, _ = Follow.objects.filter(follower=person, followed=followed).delete()
+    return bool(deleted)
