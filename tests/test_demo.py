@@ -9,6 +9,8 @@ from masthead.demo import content
 from masthead.demo.services import load_demo_publication
 from masthead.engagement.models import Comment, Like
 from masthead.posts.models import Post
+from masthead.referrals.models import Referral, ReferralCode, RewardGrant, RewardTier
+from masthead.referrals.queries import leaderboard
 from masthead.subscriptions.models import Subscription
 
 pytestmark = pytest.mark.django_db
@@ -37,9 +39,25 @@ def test_demo_readers_are_confirmed_subscribers():
 
 def test_loading_the_demo_twice_duplicates_nothing():
     load_demo_publication()
-    tables = (Post, Like, Comment, Subscription, Person)
+    tables = (Post, Like, Comment, Subscription, Person, ReferralCode, Referral, RewardTier)
     counts = [table.objects.count() for table in tables]
 
     load_demo_publication()
 
     assert [table.objects.count() for table in tables] == counts
+
+
+def test_demo_leaderboard_ranks_demo_readers_by_referrals():
+    publication = load_demo_publication()
+
+    entries = leaderboard(publication)
+
+    assert [(entry.name, entry.referral_count) for entry in entries] == [
+        ("Asha Rao", 6),
+        ("Dana Kowalski", 4),
+        ("Hana Sato", 3),
+        ("Maya Cohen", 2),
+        ("Ben Okafor", 1),
+    ]
+    assert RewardTier.objects.filter(publication=publication).count() == 3
+    assert not RewardGrant.objects.exists()

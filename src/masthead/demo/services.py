@@ -8,11 +8,14 @@ from django.utils.text import slugify
 from masthead.accounts.models import Person
 from masthead.core.rendering import render_markdown
 from masthead.demo import content
+from masthead.demo.notes import load_demo_notes
 from masthead.engagement.models import Comment, Like
 from masthead.engagement.services import recount_post_engagement
 from masthead.posts.models import Post
 from masthead.posts.services import create_post, publish_post
 from masthead.publications.models import Membership, Publication, Role
+from masthead.referrals.models import Referral, RewardKind, RewardTier
+from masthead.referrals.services import referral_code_for, save_reward_tiers
 from masthead.subscriptions.models import Subscription, SubscriptionSource, SubscriptionStatus
 
 
@@ -42,6 +45,8 @@ def load_demo_publication() -> Publication:
         for index, name in enumerate(content.READER_NAMES)
     ]
     subscribe_demo_readers(publication, readers)
+    add_demo_referrals(publication, readers)
+    load_demo_notes(publication)
     for title, subtitle, date, like_count, comment_count in content.POSTS:
         post = ensure_post(publication, author, title, subtitle, date)
         ensure_engagement(post, readers, like_count, comment_count)
@@ -64,6 +69,49 @@ def subscribe_demo_readers(publication, readers) -> None:
         ],
         ignore_conflicts=True,
     )
+
+
+# (index of the referrer in READER_NAMES, indexes of the readers they brought)
+DEMO_REFERRALS = [
+    (0, range(10, 16)),
+    (3, range(16, 20)),
+    (7, range(20, 23)),
+    (12, range(23, 25)),
+    (1, range(25, 26)),
+]
+DEMO_TIERS = [
+    {"threshold": 2, "kind": RewardKind.MONTHS, "months": 1},
+    {"threshold": 5, "kind": RewardKind.MONTHS, "months": 3},
+    {
+        "threshold": 25,
+        "kind": RewardKind.CUSTOM,
+        "description": "A signed print of a system diagram",
+    },
+]
+
+
+def add_demo_referrals(publication, readers) -> None:
+    """Readers who brought readers, so the Leaderboard has a ranking; no rewards are sent."""
+    if not RewardTier.objects.filter(publication=publication).exists():
+        save_reward_tiers(publication, DEMO_TIERS)
+    subscriptions = {
+        subscription.person_id: subscription
+        for subscription in Subscription.objects.filter(publication=publication, person__in=readers)
+    }
+    for referrer_index, friend_indexes in DEMO_REFERRALS:
+        code = referral_code_for(publication, readers[referrer_index])
+        for step, friend_index in enumerate(friend_indexes):
+            subscription = subscriptions[readers[friend_index].id]
+            if subscription.referral_code != code.code:
+                subscription.referral_code = code.code
+                subscription.save(update_fields=["referral_code"])
+            Referral.objects.get_or_create(
+                subscription=subscription,
+                defaults={
+                    "referral_code": code,
+                    "confirmed_at": publication.created_at + dt.timedelta(days=step + 1),
+                },
+            )
 
 
 def ensure_post(publication, author, title, subtitle, date) -> Post:

@@ -3,6 +3,7 @@
 from django.shortcuts import render
 
 from masthead.publications.lookups import get_request_publication
+from masthead.referrals.queries import recommendations_for
 
 
 def about(request):
@@ -12,4 +13,5 @@ def about(request):
         .order_by("created_at", "id")
         .values_list("person__display_name", flat=True)
     )
-    return render(request, "publications/about.html", {"authors": list(authors)})
+    context = {"authors": list(authors), "recommendations": recommendations_for(publication)}
+    return render(request, "publications/about.html", context)

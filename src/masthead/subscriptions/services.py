@@ -111,6 +111,9 @@ def confirm_subscription(token: str) -> Subscription:
         from masthead.subscriptions.tasks import send_welcome
 
         send_welcome.enqueue(subscription.id)
+    from masthead.referrals.services import record_confirmed_referral
+
+    record_confirmed_referral(subscription)
     return subscription
 
 

@@ -1,0 +1,305 @@
+"""Referral codes, counting confirmed referrals, granting rewards, tiers and recommendations."""
+
+import calendar
+import datetime as dt
+import secrets
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from masthead.publications.links import publication_link
+from masthead.publications.models import Publication
+from masthead.referrals.models import (
+    Recommendation,
+    Referral,
+    ReferralCode,
+    RewardGrant,
+    RewardKind,
+    RewardTier,
+)
+from masthead.subscriptions.models import Subscription, SubscriptionSource, SubscriptionStatus
+
+MAX_TIERS = 3
+MAX_MONTHS = 24
+MAX_RECOMMENDATIONS = 12
+DEFAULT_THRESHOLDS = (2, 10, 25)
+
+
+def new_code() -> str:
+    return secrets.token_urlsafe(6)  # 8 URL-safe characters
+
+
+def referral_code_for(publication: Publication, person) -> ReferralCode:
+    """The person's (or person id's) code for the publication, created the first time it is asked."""
+    person_id = getattr(person, "pk", person)
+    existing = ReferralCode.objects.filter(publication=publication, person_id=person_id).first()
+    if existing is not None:
+        return existing
+    for _ in range(5):
+        try:
+            with transaction.atomic():
+                return ReferralCode.objects.create(
+                    publication=publication, person_id=person_id, code=new_code()
+                )
+        except IntegrityError:
+            # Either a concurrent request made this person's code, or the random code collided.
+            existing = ReferralCode.objects.filter(
+                publication=publication, person_id=person_id
+            ).first()
+            if existing is not None:
+                return existing
+    raise RuntimeError("Could not create a unique referral code.")
+
+
+def referral_link(subscription: Subscription) -> str:
+    """The subscriber's personal link, for the account page and the newsletter footer."""
+    code = referral_code_for(subscription.publication, subscription.person)
+    return link_with_code(subscription.publication, code)
+
+
+def referral_links(publication: Publication, person_ids) -> dict[int, str]:
+    """Links of many subscribers at once (a newsletter send), in a fixed number of queries."""
+    person_ids = set(person_ids)
+    codes = dict(
+        ReferralCode.objects.filter(publication=publication, person_id__in=person_ids).values_list(
+            "person_id", "code"
+        )
+    )
+    missing = person_ids - codes.keys()
+    if missing:
+        ReferralCode.objects.bulk_create(
+            [
+                ReferralCode(publication=publication, person_id=person_id, code=new_code())
+                for person_id in missing
+            ],
+            ignore_conflicts=True,  # a concurrent request made some; a rare code clash retries
+        )
+        codes.update(
+            ReferralCode.objects.filter(publication=publication, person_id__in=missing).values_list(
+                "person_id", "code"
+            )
+        )
+    home = publication_link(publication, "posts:home")
+    links = {person_id: f"{home}?r={code}" for person_id, code in codes.items()}
+    for person_id in person_ids - links.keys():  # the rare random clash above
+        links[person_id] = f"{home}?r={referral_code_for(publication, person_id).code}"
+    return links
+
+
+def link_with_code(publication: Publication, code: ReferralCode) -> str:
+    return f"{publication_link(publication, 'posts:home')}?r={code.code}"
+
+
+def resolve_referrer_code(subscription: Subscription) -> ReferralCode | None:
+    """The code that referred this subscription, unless unknown, foreign or the reader's own."""
+    if not subscription.referral_code:
+        return None
+    code = ReferralCode.objects.filter(
+        code=subscription.referral_code, publication_id=subscription.publication_id
+    ).first()
+    if code is None or code.person_id == subscription.person_id:
+        return None
+    return code
+
+
+def active_referral_count(code: ReferralCode) -> int:
+    return Referral.objects.filter(
+        referral_code=code, subscription__status=SubscriptionStatus.ACTIVE
+    ).count()
+
+
+@transaction.atomic
+def record_confirmed_referral(subscription: Subscription) -> Referral | None:
+    """Called when a subscription is confirmed: count it for its referrer once, grant rewards."""
+    if subscription.status != SubscriptionStatus.ACTIVE:
+        return None
+    code = resolve_referrer_code(subscription)
+    if code is None:
+        return None
+    referral, _created = Referral.objects.get_or_create(
+        subscription=subscription,
+        defaults={
+            "referral_code": code,
+            "confirmed_at": subscription.confirmed_at or timezone.now(),
+        },
+    )
+    grant_reached_rewards(referral.referral_code)
+    return referral
+
+
+def grant_reached_rewards(code: ReferralCode) -> list[RewardGrant]:
+    """Grant every tier the referrer has reached and not yet received; each exactly once."""
+    from masthead.referrals.tasks import send_reward_email
+
+    count = active_referral_count(code)
+    tiers = RewardTier.objects.filter(publication_id=code.publication_id, threshold__lte=count)
+    granted = []
+    for tier in tiers:
+        if RewardGrant.objects.filter(tier=tier, person_id=code.person_id).exists():
+            continue
+        try:
+            with transaction.atomic():
+                grant = RewardGrant.objects.create(
+                    publication_id=code.publication_id,
+                    person_id=code.person_id,
+                    tier=tier,
+                    threshold=tier.threshold,
+                    months=tier.months if tier.kind == RewardKind.MONTHS else None,
+                    description=tier.description if tier.kind == RewardKind.CUSTOM else "",
+                )
+        except IntegrityError:
+            continue  # a concurrent confirmation granted it first
+        # The database task backend writes the task in this same transaction.
+        send_reward_email.enqueue(grant.id)
+        granted.append(grant)
+    return granted
+
+
+def add_months(moment: dt.datetime, months: int) -> dt.datetime:
+    month_index = moment.month - 1 + months
+    year, month = moment.year + month_index // 12, month_index % 12 + 1
+    last_day = calendar.monthrange(year, month)[1]
+    return moment.replace(year=year, month=month, day=min(moment.day, last_day))
+
+
+def complimentary_access_until(publication: Publication, person) -> dt.datetime | None:
+    """Month grants stack: each one extends from the later of its grant and the current end."""
+    until = anchor = None
+    months = 0
+    grants = RewardGrant.objects.filter(
+        publication=publication, person=person, months__isnull=False
+    ).order_by("granted_at", "id")
+    for grant in grants:
+        if until is None or grant.granted_at > until:
+            anchor, months = grant.granted_at, 0  # the previous access ran out: start afresh
+        # Count months from one anchor, so Jan 31 + 1 + 3 months is May 31, not May 28.
+        months += grant.months
+        until = add_months(anchor, months)
+    return until
+
+
+@transaction.atomic
+def set_appear_anonymously(publication: Publication, person, appear_anonymously: bool) -> None:
+    code = referral_code_for(publication, person)
+    ReferralCode.objects.filter(id=code.id).update(appear_anonymously=appear_anonymously)
+
+
+def validate_tiers(tiers: list[dict]) -> None:
+    """Tiers as dicts with threshold, kind, months, description; raises ValidationError."""
+    if len(tiers) > MAX_TIERS:
+        raise ValidationError(f"You can set up at most {MAX_TIERS} reward tiers.")
+    previous = 0
+    for number, tier in enumerate(tiers, start=1):
+        threshold = tier.get("threshold")
+        if not isinstance(threshold, int) or threshold < 1:
+            raise ValidationError(f"Tier {number}: the number of referrals must be at least 1.")
+        if threshold <= previous:
+            raise ValidationError(
+                "Each tier needs more referrals than the one before it "
+                f"(tier {number} asks for {threshold}, after {previous})."
+            )
+        previous = threshold
+        if tier.get("kind") == RewardKind.MONTHS:
+            months = tier.get("months")
+            if not isinstance(months, int) or not 1 <= months <= MAX_MONTHS:
+                raise ValidationError(
+                    f"Tier {number}: give between 1 and {MAX_MONTHS} months of paid access."
+                )
+        elif tier.get("kind") == RewardKind.CUSTOM:
+            description = (tier.get("description") or "").strip()
+            if not description:
+                raise ValidationError(f"Tier {number}: describe the reward.")
+            if len(description) > 200:
+                raise ValidationError(
+                    f"Tier {number}: describe the reward in 200 characters or fewer."
+                )
+        else:
+            raise ValidationError(f"Tier {number}: choose a kind of reward.")
+
+
+@transaction.atomic
+def save_reward_tiers(publication: Publication, tiers: list[dict]) -> list[RewardTier]:
+    """Replace the publication's tiers; grants already given stay (they keep what was given)."""
+    validate_tiers(tiers)
+    saved = []
+    for position, tier in enumerate(tiers, start=1):
+        is_months = tier["kind"] == RewardKind.MONTHS
+        row, _ = RewardTier.objects.update_or_create(
+            publication=publication,
+            position=position,
+            defaults={
+                "threshold": tier["threshold"],
+                "kind": tier["kind"],
+                "months": tier["months"] if is_months else None,
+                "description": "" if is_months else tier["description"].strip(),
+            },
+        )
+        saved.append(row)
+    RewardTier.objects.filter(publication=publication, position__gt=len(tiers)).delete()
+    return saved
+
+
+class RecommendationRefused(Exception):
+    pass
+
+
+@transaction.atomic
+def recommend_publication(
+    publication: Publication,
+    *,
+    recommended_publication: Publication | None = None,
+    url: str = "",
+    name: str = "",
+    description: str = "",
+) -> Recommendation:
+    """Recommend a publication on this install, or any http(s) site; the form validated fields."""
+    if publication.recommendations.count() >= MAX_RECOMMENDATIONS:
+        raise RecommendationRefused(
+            f"You can recommend at most {MAX_RECOMMENDATIONS} publications."
+        )
+    if recommended_publication is not None:
+        if recommended_publication.id == publication.id:
+            raise RecommendationRefused("A publication cannot recommend itself.")
+        if publication.recommendations.filter(
+            recommended_publication=recommended_publication
+        ).exists():
+            raise RecommendationRefused(f"You already recommend {recommended_publication.name}.")
+        return Recommendation.objects.create(
+            publication=publication,
+            recommended_publication=recommended_publication,
+            description=description,
+        )
+    if not url.lower().startswith(("http://", "https://")):
+        raise RecommendationRefused("Only http:// and https:// addresses can be recommended.")
+    return Recommendation.objects.create(
+        publication=publication, url=url, name=name, description=description
+    )
+
+
+@transaction.atomic
+def remove_recommendation(recommendation: Recommendation) -> None:
+    recommendation.delete()
+
+
+@transaction.atomic
+def subscribe_signed_in_reader(publication: Publication, person) -> Subscription:
+    """One-click subscribe for a signed-in reader: their address is proven, so no double opt-in."""
+    from masthead.subscriptions.tasks import send_welcome
+
+    now = timezone.now()
+    subscription, _ = Subscription.objects.select_for_update().get_or_create(
+        publication=publication,
+        person=person,
+        defaults={"source": SubscriptionSource.WEBSITE},
+    )
+    if subscription.status == SubscriptionStatus.ACTIVE:
+        return subscription
+    Subscription.objects.filter(id=subscription.id).update(
+        status=SubscriptionStatus.ACTIVE,
+        confirmed_at=subscription.confirmed_at or now,
+        unsubscribed_at=None,
+    )
+    subscription.refresh_from_db()
+    send_welcome.enqueue(subscription.id)
+    return subscription

@@ -1,0 +1,216 @@
+"""Rewards: granted once per tier and person, told by one email; tiers validated in the desk."""
+
+import datetime as dt
+
+import pytest
+
+from masthead.referrals.models import RewardGrant, RewardTier
+from masthead.referrals.services import (
+    complimentary_access_until,
+    record_confirmed_referral,
+    save_reward_tiers,
+)
+from masthead.subscriptions.services import unsubscribe
+from tests.referrals.conftest import confirm, refer, sign_up
+
+pytestmark = pytest.mark.django_db
+
+TIERS = [
+    {"threshold": 2, "kind": "months", "months": 1},
+    {"threshold": 3, "kind": "custom", "description": "A <b>signed</b> mug"},
+]
+
+
+def test_reaching_a_tier_grants_its_reward_once_with_one_email(
+    publication, referrer, code, smtp_sink, run_worker
+):
+    save_reward_tiers(publication, TIERS)
+    refer(publication, code, "one@example.com")
+    second = refer(publication, code, "two@example.com")
+
+    confirm(second)  # the same friend confirming again
+    record_confirmed_referral(second)  # and the event arriving twice
+    run_worker()
+    run_worker()
+
+    grant = RewardGrant.objects.get()
+    assert (grant.person, grant.months, grant.threshold) == (referrer, 1, 2)
+    assert grant.emailed_at is not None
+    rewards = [m for m in smtp_sink.to(referrer.email) if "reward" in m.subject]
+    assert len(rewards) == 1
+    assert rewards[0].subject == "You earned a reward from The Daily Build"
+    assert "1 month of complimentary paid access" in rewards[0].text
+    assert "/leaderboard/" in rewards[0].text
+
+
+def test_a_custom_reward_is_described_in_the_email_as_text(
+    publication, referrer, code, smtp_sink, run_worker
+):
+    save_reward_tiers(publication, TIERS)
+    for number in range(3):
+        refer(publication, code, f"f{number}@example.com")
+
+    run_worker()
+
+    assert RewardGrant.objects.count() == 2
+    custom = smtp_sink.last_to(referrer.email)
+    assert "A <b>signed</b> mug" in custom.text
+    assert "A &lt;b&gt;signed&lt;/b&gt; mug" in custom.html
+
+
+def test_a_referral_who_unsubscribes_does_not_take_the_reward_back(publication, referrer, code):
+    save_reward_tiers(publication, TIERS)
+    refer(publication, code, "one@example.com")
+    leaver = refer(publication, code, "two@example.com")
+
+    unsubscribe(leaver)
+
+    assert RewardGrant.objects.filter(person=referrer).count() == 1
+
+
+def test_a_tier_is_not_granted_twice_after_dropping_and_reaching_it_again(
+    publication, referrer, code
+):
+    save_reward_tiers(publication, TIERS)
+    refer(publication, code, "one@example.com")
+    leaver = refer(publication, code, "two@example.com")
+    unsubscribe(leaver)
+
+    refer(publication, code, "three@example.com")
+
+    assert RewardGrant.objects.filter(person=referrer).count() == 1
+
+
+def test_unconfirmed_sign_ups_grant_nothing(publication, referrer, code):
+    save_reward_tiers(publication, TIERS)
+    sign_up(publication, "one@example.com", code)
+    sign_up(publication, "two@example.com", code)
+
+    assert not RewardGrant.objects.exists()
+
+
+def test_months_of_complimentary_access_stack(publication, referrer, code):
+    save_reward_tiers(
+        publication,
+        [
+            {"threshold": 1, "kind": "months", "months": 1},
+            {"threshold": 2, "kind": "months", "months": 3},
+        ],
+    )
+    refer(publication, code, "one@example.com")
+    refer(publication, code, "two@example.com")
+    RewardGrant.objects.update(granted_at=dt.datetime(2026, 1, 31, tzinfo=dt.UTC))
+
+    until = complimentary_access_until(publication, referrer)
+
+    assert until == dt.datetime(2026, 5, 31, tzinfo=dt.UTC)
+
+
+def tier_data(*rows, total=3):
+    data = {"tier-TOTAL_FORMS": str(total), "tier-INITIAL_FORMS": "0"}
+    for index in range(total):
+        row = rows[index] if index < len(rows) else {}
+        data[f"tier-{index}-threshold"] = row.get("threshold", "")
+        data[f"tier-{index}-kind"] = row.get("kind", "months")
+        data[f"tier-{index}-months"] = row.get("months", "")
+        data[f"tier-{index}-description"] = row.get("description", "")
+    return data
+
+
+def test_the_desk_shows_the_default_thresholds(client, publication, owner):
+    client.force_login(owner)
+
+    response = client.get(f"/desk/{publication.slug}/referrals/")
+
+    assert response.status_code == 200
+    assert [form.initial["threshold"] for form in response.context["formset"]] == [2, 10, 25]
+
+
+def test_the_owner_saves_three_tiers(client, publication, owner):
+    client.force_login(owner)
+
+    response = client.post(
+        f"/desk/{publication.slug}/referrals/",
+        tier_data(
+            {"threshold": "2", "months": "1"},
+            {"threshold": "10", "months": "3"},
+            {"threshold": "25", "kind": "custom", "description": "A call with the writer"},
+        ),
+    )
+
+    assert response.status_code == 302
+    tiers = list(RewardTier.objects.values_list("threshold", "kind", "months", "description"))
+    assert tiers == [
+        (2, "months", 1, ""),
+        (10, "months", 3, ""),
+        (25, "custom", None, "A call with the writer"),
+    ]
+
+
+def test_an_empty_row_removes_a_tier(client, publication, owner):
+    save_reward_tiers(publication, TIERS)
+    client.force_login(owner)
+
+    response = client.post(
+        f"/desk/{publication.slug}/referrals/", tier_data({"threshold": "5", "months": "2"})
+    )
+
+    assert response.status_code == 302
+    assert list(RewardTier.objects.values_list("threshold", flat=True)) == [5]
+
+
+@pytest.mark.parametrize(
+    ("rows", "message"),
+    [
+        (({"threshold": "10", "months": "1"}, {"threshold": "5", "months": "1"}), "more referrals than the one before"),
+        (({"threshold": "3", "months": "1"}, {"threshold": "3", "months": "1"}), "more referrals than the one before"),
+        (({"threshold": "0", "months": "1"},), "must be at least 1"),
+        (({"threshold": "-2", "months": "1"},), "must be at least 1"),
+        (({"threshold": "2", "months": "25"},), "between 1 and 24 months"),
+        (({"threshold": "2", "months": "0"},), "between 1 and 24 months"),
+        (({"threshold": "2", "months": ""},), "between 1 and 24 months"),
+        (({"threshold": "2", "kind": "custom", "description": "x" * 201},), "200 characters or fewer"),
+        (({"threshold": "2", "kind": "custom", "description": "  "},), "Describe the reward"),
+        (({"threshold": "two", "months": "1"},), "Enter a whole number"),
+    ],
+)  # fmt: skip
+def test_invalid_tiers_are_refused_with_a_clear_message(client, publication, owner, rows, message):
+    client.force_login(owner)
+
+    response = client.post(f"/desk/{publication.slug}/referrals/", tier_data(*rows))
+
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert not RewardTier.objects.exists()
+
+
+def test_more_than_three_tiers_are_refused(client, publication, owner):
+    client.force_login(owner)
+    rows = [{"threshold": str(n), "months": "1"} for n in (1, 2, 3, 4)]
+
+    response = client.post(f"/desk/{publication.slug}/referrals/", tier_data(*rows, total=4))
+
+    assert response.status_code == 400
+    assert not RewardTier.objects.exists()
+
+
+def test_the_service_refuses_more_than_three_tiers(publication):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError, match="at most 3"):
+        save_reward_tiers(
+            publication, [{"threshold": n, "kind": "months", "months": 1} for n in range(1, 5)]
+        )
+
+
+def test_the_referrer_sees_their_rewards_on_the_leaderboard(client, publication, referrer, code):
+    save_reward_tiers(publication, TIERS)
+    refer(publication, code, "one@example.com")
+    refer(publication, code, "two@example.com")
+    client.force_login(referrer)
+
+    response = client.get("/leaderboard/")
+
+    assert response.status_code == 200
+    assert b"Your rewards: 1 month of complimentary paid access." in response.content
+    assert b"Complimentary paid access until" in response.content
