@@ -28,7 +28,7 @@ def test_reader_subscribes_confirms_and_unsubscribes_in_one_click(
     page.get_by_role("heading", name="You're subscribed").wait_for()
 
     page.get_by_role("link", name="Your account").click()
-    assert page.get_by_text("Signed in as reader@example.com").is_visible()
+    page.get_by_text("Signed in as reader@example.com").wait_for()
     assert page.locator(".subscription-row").inner_text().startswith("Field Notes · Subscribed")
 
     run_worker()

@@ -42,6 +42,8 @@ def test_a_friend_who_subscribes_through_a_referral_link_counts_on_the_leaderboa
 
     assert Referral.objects.get().subscription.person.email == "friend@example.com"
     page.get_by_role("link", name="Leaderboard").click()
+    page.wait_for_url("**/leaderboard/")
     row = page.locator("tr.is-viewer")
+    row.wait_for()
     assert row.locator("td").all_inner_texts() == ["1", "Rita Reader (you)", "1"]
     assert "You are #1 with 1 referral." in page.get_by_test_id("own-standing").inner_text()
