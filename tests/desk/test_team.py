@@ -91,3 +91,38 @@ def test_an_invitation_cannot_make_an_owner(client, publication):
 
     assert response.status_code == 400
     assert not publication.invitations.exists()
+
+
+def test_an_admin_sets_who_may_comment_and_the_about_text(client, publication):
+    client.force_login(staff(publication, Role.ADMIN))
+
+    response = client.post(
+        reverse("desk:settings", args=[publication.slug]),
+        {"name": "The  Daily Build", "tagline": "", "about": "We <script>x</script> *build*.",
+         "comment_policy": "subscribers"},
+    )  # fmt: skip
+
+    assert response.status_code == 302
+    publication.refresh_from_db()
+    assert publication.comment_policy == "subscribers"
+    assert publication.name == "The Daily Build"
+    assert "<em>build</em>" in publication.about_html and "<script>" not in publication.about_html
+
+
+def test_an_unknown_comment_policy_is_refused(client, publication):
+    client.force_login(staff(publication))
+
+    response = client.post(
+        reverse("desk:settings", args=[publication.slug]),
+        {"name": "X", "comment_policy": "everyone-on-earth"},
+    )
+
+    assert response.status_code == 400
+    publication.refresh_from_db()
+    assert publication.comment_policy == "signed_in"
+
+
+def test_an_author_cannot_change_settings(client, publication):
+    client.force_login(staff(publication, Role.AUTHOR))
+
+    assert client.get(reverse("desk:settings", args=[publication.slug])).status_code == 403

@@ -1,7 +1,7 @@
 from django import forms
 from django.core.validators import validate_slug
 
-from masthead.publications.models import Role
+from masthead.publications.models import CommentPolicy, Role
 
 
 class PublicationForm(forms.Form):
@@ -15,6 +15,20 @@ class PublicationForm(forms.Form):
         help_text="Used in addresses: letters, digits and hyphens. Leave empty to make one from the name.",
     )
     tagline = forms.CharField(max_length=280, required=False)
+
+
+class PublicationSettingsForm(forms.Form):
+    name = forms.CharField(
+        max_length=120, error_messages={"required": "A publication needs a name."}
+    )
+    tagline = forms.CharField(max_length=280, required=False)
+    about = forms.CharField(
+        required=False,
+        max_length=20_000,
+        widget=forms.Textarea(attrs={"rows": 10}),
+        help_text="Markdown. Shown on the About page.",
+    )
+    comment_policy = forms.ChoiceField(choices=CommentPolicy.choices, label="Who may comment")
 
 
 class InvitationForm(forms.Form):

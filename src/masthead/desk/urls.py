@@ -9,6 +9,7 @@ urlpatterns = [
     path("join/<str:token>/", views.accept_invitation, name="accept_invitation"),
     path("<slug:publication_slug>/", views.dashboard, name="dashboard"),
     path("<slug:publication_slug>/team/", views.team, name="team"),
+    path("<slug:publication_slug>/settings/", views.publication_settings, name="settings"),
     path("<slug:publication_slug>/posts/", include("masthead.desk.posts_urls")),
     path("<slug:publication_slug>/subscribers/", include("masthead.subscriptions.desk_urls")),
 ]

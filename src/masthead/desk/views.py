@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 
 from masthead.accounts.tokens import BadToken
-from masthead.desk.forms import InvitationForm, PublicationForm
+from masthead.desk.forms import InvitationForm, PublicationForm, PublicationSettingsForm
 from masthead.desk.lookups import MANAGERS, get_membership, publications_of
 from masthead.desk.queries import dashboard_counts
 from masthead.publications import services
@@ -53,6 +53,29 @@ def dashboard(request, publication_slug):
             "counts": dashboard_counts(publication),
         },
     )
+
+
+@login_required
+def publication_settings(request, publication_slug):
+    membership = get_membership(request.user, publication_slug, roles=MANAGERS)
+    publication = membership.publication
+    initial = {
+        "name": publication.name,
+        "tagline": publication.tagline,
+        "about": publication.about_markdown,
+        "comment_policy": publication.comment_policy,
+    }
+    form = PublicationSettingsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_publication_settings(publication, **form.cleaned_data)
+        except services.PublicationError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "Settings saved.")
+            return redirect("desk:settings", publication.slug)
+    context = {"desk_publication": publication, "membership": membership, "form": form}
+    return render(request, "desk/settings.html", context, status=400 if form.errors else 200)
 
 
 @login_required

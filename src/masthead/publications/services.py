@@ -41,6 +41,26 @@ def create_publication(
     return publication
 
 
+@transaction.atomic
+def update_publication_settings(
+    publication: Publication, *, name: str, tagline: str, about: str, comment_policy: str
+) -> Publication:
+    """Change what readers see of a publication and who may comment on it."""
+    from masthead.publications.models import CommentPolicy
+
+    if comment_policy not in CommentPolicy.values:
+        raise PublicationError("Choose who may comment from the list.")
+    publication.name = " ".join(name.split())
+    publication.tagline = " ".join(tagline.split())
+    publication.about_markdown = about
+    publication.about_html = render_markdown(about)
+    publication.comment_policy = comment_policy
+    publication.save(
+        update_fields=["name", "tagline", "about_markdown", "about_html", "comment_policy"]
+    )
+    return publication
+
+
 INVITATION_SALT = "masthead.invitation"
 INVITATION_DAYS = 14
 
