@@ -3,7 +3,7 @@ PORT ?= 8000
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint fmt check serve bench-serve bench-import clean
+.PHONY: demo test lint fmt check serve bench-serve bench-import bench-delivery clean
 
 demo: $(VENV)/.installed
 	$(BIN)/masthead demo --port $(PORT)
@@ -24,6 +24,9 @@ check: lint test
 
 bench-serve: $(VENV)/.installed
 	$(BIN)/python bench/serve_pages.py
+
+bench-delivery: $(VENV)/.installed
+	$(BIN)/python bench/delivery.py $(RECIPIENTS)
 
 bench-import: $(VENV)/.installed
 	$(BIN)/python bench/import_subscribers.py $(ROWS)

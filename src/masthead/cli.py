@@ -90,7 +90,8 @@ def run_demo(argv: list[str]) -> int:
         banner=(
             f"\n  Engineering At Scale is live at http://{options.host}:{options.port}/\n"
             f"  Archive:   http://{options.host}:{options.port}/archive/\n"
-            f"  Mail sink: smtp://127.0.0.1:{sink_port} (messages saved in {data_dir() / 'mail'})\n"
+            f"  Mail sink: smtp://127.0.0.1:{sink_port}; read what subscribers get at "
+            f"http://{options.host}:{options.port}/mail/\n"
             f"  Admin:     http://{options.host}:{options.port}/admin/ "
             "(create a login with `.venv/bin/masthead createadmin`)\n"
             "  Stop with Ctrl-C.\n"

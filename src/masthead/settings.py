@@ -168,6 +168,16 @@ MAILERS = {
         "OPTIONS": SMTP_OPTIONS,
     }
 }
+# Newsletter delivery (masthead.delivery): how workers claim, send and retry.
+DELIVERY_BATCH_SIZE = env_int("MASTHEAD_DELIVERY_BATCH_SIZE", 100)  # recipients per claim
+DELIVERY_CLAIM_LEASE_SECONDS = 120  # a claim older than this is taken back from a dead worker
+DELIVERY_MAX_ATTEMPTS = 3  # a recipient the server refuses is retried, then marked failed
+DELIVERY_RETRY_SECONDS = 60  # first backoff after a refusal; doubles per attempt
+DELIVERY_SMTP_RETRY_SECONDS = 15  # wait before trying again when the SMTP server is down
+DELIVERY_SLICE_SECONDS = 10.0  # one task sends for this long, then hands over to its successor
+DELIVERY_RECHECK_SECONDS = 5
+DELIVERY_TASK_CHAINS = 2  # independent task chains per send, so one killed worker stalls nothing
+
 # The demo's web view of the local mail sink (/mail/); never on a real install.
 MAIL_VIEWER_ENABLED = env_bool("MASTHEAD_MAIL_VIEWER", False) and not SMTP_URL
 DEFAULT_FROM_EMAIL = env_str("MASTHEAD_FROM_EMAIL", "Masthead <masthead@localhost>")

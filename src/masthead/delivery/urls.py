@@ -1,4 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from masthead.delivery import views
 
 app_name = "delivery"
-urlpatterns: list = []
+urlpatterns = [
+    path("mail/", views.mail_list, name="mail_list"),
+    path("mail/<str:name>/", views.mail_detail, name="mail_detail"),
+]

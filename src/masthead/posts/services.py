@@ -229,6 +229,10 @@ def publish_post(
             "email_requested_at",
         ]
     )
+    if current.email_requested:
+        from masthead.delivery.services import create_send
+
+        create_send(current)  # in this transaction: published and queued for email together
     return _copy_state(post, current)
 
 
@@ -288,9 +292,16 @@ def publish_if_still_scheduled(post_id: int, scheduled_for: dt.datetime) -> bool
 
     One conditional UPDATE: two workers running the same task publish the post once.
     """
-    published = Post.objects.filter(
-        id=post_id, status=PostStatus.SCHEDULED, published_at=scheduled_for
-    ).update(status=PostStatus.PUBLISHED, updated_at=timezone.now())
+    with transaction.atomic():
+        published = Post.objects.filter(
+            id=post_id, status=PostStatus.SCHEDULED, published_at=scheduled_for
+        ).update(status=PostStatus.PUBLISHED, updated_at=timezone.now())
+        if published == 1:
+            from masthead.delivery.services import create_send
+
+            post = Post.objects.select_related("publication").get(id=post_id)
+            if post.email_requested:
+                create_send(post)  # in this transaction: published and queued together
     return published == 1
 
 

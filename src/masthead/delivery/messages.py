@@ -1,0 +1,163 @@
+"""A send's email, rendered once; each recipient's message is the same bytes with a few
+placeholders filled in (address, unsubscribe link, Message-ID), never a template render.
+
+Building a message with the `email` package costs about 0.85 ms; substituting into pre-built
+bytes and quoted-printable encoding the bodies (C code in binascii) costs a few microseconds.
+"""
+
+import binascii
+import secrets
+from dataclasses import dataclass
+from email.header import Header
+from email.utils import format_datetime, formataddr, parseaddr
+
+import nh3
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from masthead.core.mail import publication_sender
+from masthead.publications.links import publication_link, publication_root, site_path
+
+RECIPIENT = "@@RECIPIENT@@"
+UNSUBSCRIBE_URL = "@@UNSUBSCRIBE_URL@@"
+MESSAGE_ID = "@@MESSAGE_ID@@"
+
+
+@dataclass(frozen=True)
+class RenderedBodies:
+    subject: str
+    html: str
+    text: str
+
+
+def render_newsletter(post, *, is_preview: bool) -> RenderedBodies:
+    """The newsletter for a post with placeholders for everything that differs per recipient."""
+    publication = post.publication
+    body_html = post.preview_html if is_preview else post.body_html
+    context = {
+        "publication": publication,
+        "post": post,
+        "post_url": publication_link(publication, "posts:detail", post.slug),
+        "body_html": body_html,
+        "body_text": html_to_text(body_html),
+        "is_preview": is_preview,
+        "unsubscribe_url": UNSUBSCRIBE_URL,
+        "recipient": RECIPIENT,
+    }
+    subject = " ".join(render_to_string("email/newsletter/subject.txt", context).split())
+    return RenderedBodies(
+        subject=subject,
+        html=render_to_string("email/newsletter/body.html", context),
+        text=render_to_string("email/newsletter/body.txt", context),
+    )
+
+
+def html_to_text(html: str) -> str:
+    """A readable plain-text part from the post's (already sanitized) HTML."""
+    import html as html_module
+    import re
+
+    text = re.sub(r"</(p|h[1-6]|li|blockquote|pre|tr|figure)>", "\n\n", html)
+    text = re.sub(r"<br\s*/?>", "\n", text)
+    text = re.sub(r'<a [^>]*href="([^"]+)"[^>]*>(.*?)</a>', r"\2 (\1)", text)
+    text = nh3.clean(text, tags=set())
+    text = html_module.unescape(text)
+    return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+def unsubscribe_url_prefix(publication) -> tuple[str, str]:
+    """The unsubscribe link around its token, so each recipient's link is a concatenation."""
+    marker = "TOKEN-MARKER"
+    url = publication_root(publication) + site_path("subscriptions:unsubscribe", marker)
+    before, after = url.split(marker)
+    return before, after
+
+
+def mail_domain() -> str:
+    _, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    return address.rpartition("@")[2] or "localhost"
+
+
+def _header(name: str, value: str) -> bytes:
+    if value.isascii():
+        encoded = Header(value, "us-ascii", header_name=name).encode(linesep="\r\n")
+    else:
+        encoded = Header(value, "utf-8", header_name=name).encode(linesep="\r\n")
+    return f"{name}: {encoded}\r\n".encode("ascii")
+
+
+def _sender_header(sender: str) -> str:
+    name, address = parseaddr(sender)
+    return formataddr((name, address), charset="utf-8")
+
+
+def _qp(text: str) -> bytes:
+    encoded = binascii.b2a_qp(text.replace("\r\n", "\n").encode("utf-8"), istext=True)
+    return encoded.replace(b"\n", b"\r\n")
+
+
+class MessageTemplate:
+    """Pre-built message bytes for one send (one body variant)."""
+
+    def __init__(self, send, html: str, text: str):
+        domain = mail_domain()
+        self.envelope_from = parseaddr(send.sender)[1] or f"masthead@{domain}"
+        self.message_id_format = f"<send-{send.id}.delivery-{{}}@{domain}>"
+        boundary = f"=_masthead_{secrets.token_hex(12)}"
+        moment = send.started_at or timezone.now()
+        slug = send.publication.slug
+        headers = b"".join(
+            [
+                f"From: {_sender_header(send.sender)}\r\n".encode("ascii"),
+                f"To: {RECIPIENT}\r\n".encode("ascii"),
+                _header("Subject", send.subject),
+                f"Date: {format_datetime(moment)}\r\n".encode("ascii"),
+                f"Message-ID: {MESSAGE_ID}\r\n".encode("ascii"),
+                f"List-Id: <{slug}.{domain}>\r\n".encode("ascii"),
+                f"List-Unsubscribe: <{UNSUBSCRIBE_URL}>\r\n".encode("ascii"),
+                b"List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n",
+                b"MIME-Version: 1.0\r\n",
+                f'Content-Type: multipart/alternative; boundary="{boundary}"\r\n\r\n'.encode(
+                    "ascii"
+                ),
+            ]
+        )
+        self.headers = headers.decode("ascii")
+        self.text = text
+        self.html = html
+        self.text_part_head = (
+            f"--{boundary}\r\n"
+            'Content-Type: text/plain; charset="utf-8"\r\n'
+            "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
+        ).encode("ascii")
+        self.html_part_head = (
+            f"\r\n--{boundary}\r\n"
+            'Content-Type: text/html; charset="utf-8"\r\n'
+            "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
+        ).encode("ascii")
+        self.closing = f"\r\n--{boundary}--\r\n".encode("ascii")
+
+    def message_id(self, delivery_id: int) -> str:
+        return self.message_id_format.format(delivery_id)
+
+    def render(self, delivery_id: int, email: str, unsubscribe_url: str) -> bytes:
+        headers = (
+            self.headers.replace(RECIPIENT, email)
+            .replace(MESSAGE_ID, self.message_id(delivery_id))
+            .replace(UNSUBSCRIBE_URL, unsubscribe_url)
+        )
+        return b"".join(
+            [
+                headers.encode("ascii", errors="replace"),
+                self.text_part_head,
+                _qp(self.text.replace(UNSUBSCRIBE_URL, unsubscribe_url)),
+                self.html_part_head,
+                _qp(self.html.replace(UNSUBSCRIBE_URL, unsubscribe_url)),
+                self.closing,
+            ]
+        )
+
+
+def sender_for(publication) -> str:
+    return publication_sender(publication)

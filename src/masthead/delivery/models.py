@@ -1,0 +1,125 @@
+"""Sends of a post by email, one delivery row per recipient, and addresses never to mail again."""
+
+from django.db import models
+from django.utils import timezone
+
+from masthead.posts.models import Post
+from masthead.publications.models import Publication
+from masthead.subscriptions.models import Subscription
+
+
+class SendKind(models.TextChoices):
+    NEWSLETTER = "newsletter", "Newsletter"
+    TEST = "test", "Test send"
+
+
+class SendState(models.TextChoices):
+    PREPARING = "preparing", "Preparing"
+    SENDING = "sending", "Sending"
+    PAUSED = "paused", "Paused"
+    CANCELLED = "cancelled", "Cancelled"
+    DONE = "done", "Done"
+
+
+class Send(models.Model):
+    """One post going out by email. The bodies are rendered once, with placeholders that
+    each delivery fills in (unsubscribe link, address)."""
+
+    publication = models.ForeignKey(Publication, on_delete=models.CASCADE, related_name="sends")
+    post = models.ForeignKey(
+        Post, null=True, blank=True, on_delete=models.SET_NULL, related_name="sends"
+    )
+    kind = models.CharField(max_length=10, choices=SendKind.choices, default=SendKind.NEWSLETTER)
+    state = models.CharField(max_length=10, choices=SendState.choices, default=SendState.PREPARING)
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    sender = models.CharField(max_length=300)
+    subject = models.CharField(max_length=300)
+    # What everyone may read (the whole post, or a paid post's preview); the full version of a
+    # paid post is kept too, for paid subscribers once they exist.
+    html_template = models.TextField()
+    text_template = models.TextField()
+    full_html_template = models.TextField(blank=True)
+    full_text_template = models.TextField(blank=True)
+    recipient_count = models.PositiveIntegerField(default=0)
+    sent_count = models.PositiveIntegerField(default=0)
+    failed_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            # A post goes out as a newsletter once, however often it is published.
+            models.UniqueConstraint(
+                fields=["post"],
+                condition=models.Q(kind="newsletter"),
+                name="send_newsletter_once_per_post",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Send {self.id}: {self.subject} ({self.state})"
+
+
+class DeliveryState(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    SENDING = "sending", "Being sent"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+    BOUNCED = "bounced", "Bounced"
+    SUPPRESSED = "suppressed", "Suppressed"
+
+
+class Delivery(models.Model):
+    send = models.ForeignKey(Send, on_delete=models.CASCADE, related_name="deliveries")
+    subscription = models.ForeignKey(
+        Subscription, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    email = models.EmailField(max_length=254)
+    state = models.CharField(
+        max_length=10, choices=DeliveryState.choices, default=DeliveryState.QUEUED
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    claimed_by = models.CharField(max_length=100, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    message_id = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        verbose_name_plural = "deliveries"
+        constraints = [
+            models.UniqueConstraint(fields=["send", "email"], name="delivery_once_per_address"),
+        ]
+        indexes = [models.Index(fields=["send", "state", "id"], name="delivery_claim_idx")]
+
+    def __str__(self):
+        return f"{self.email} ({self.state})"
+
+
+class SuppressionReason(models.TextChoices):
+    HARD_BOUNCE = "hard_bounce", "Hard bounce"
+    COMPLAINT = "complaint", "Spam complaint"
+    MANUAL = "manual", "Added by hand"
+
+
+class Suppression(models.Model):
+    """An address that gets no newsletters: from one publication, or from all (publication null)."""
+
+    publication = models.ForeignKey(
+        Publication, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    email = models.EmailField(max_length=254)
+    reason = models.CharField(max_length=12, choices=SuppressionReason.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["publication", "email"], name="suppression_once_per_address"
+            ),
+        ]
+        indexes = [models.Index(fields=["email"], name="suppression_email_idx")]
+
+    def __str__(self):
+        return f"{self.email} ({self.reason})"

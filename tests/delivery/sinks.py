@@ -1,0 +1,19 @@
+"""SMTP servers that misbehave on purpose, for delivery tests."""
+
+from tests.mail import SMTPSink
+
+
+class RefusingSink(SMTPSink):
+    """Accepts mail like SMTPSink, but answers 550 to RCPT TO for the given addresses."""
+
+    def __init__(self, refused: set[str]):
+        super().__init__()
+        self.refused = {address.lower() for address in refused}
+        self.refusal_count = 0
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+        if address.lower() in self.refused:
+            self.refusal_count += 1
+            return "550 5.1.1 No such user here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
