@@ -1,0 +1,4 @@
+"""Desk pages and webhooks for bounces, complaints and suppressions."""
+
+app_name = "bounces"
+urlpatterns: list = []
