@@ -8,6 +8,7 @@ from masthead.accounts.models import Person
 from masthead.demo import content
 from masthead.demo.services import load_demo_publication
 from masthead.engagement.models import Comment, Like
+from masthead.notes.models import Note
 from masthead.posts.models import Post
 from masthead.referrals.models import Referral, ReferralCode, RewardGrant, RewardTier
 from masthead.referrals.queries import leaderboard
@@ -39,7 +40,9 @@ def test_demo_readers_are_confirmed_subscribers():
 
 def test_loading_the_demo_twice_duplicates_nothing():
     load_demo_publication()
-    tables = (Post, Like, Comment, Subscription, Person, ReferralCode, Referral, RewardTier)
+    tables = (
+        Post, Like, Comment, Subscription, Person, ReferralCode, Referral, RewardTier, Note,
+    )  # fmt: skip
     counts = [table.objects.count() for table in tables]
 
     load_demo_publication()
@@ -61,3 +64,15 @@ def test_demo_leaderboard_ranks_demo_readers_by_referrals():
     ]
     assert RewardTier.objects.filter(publication=publication).count() == 3
     assert not RewardGrant.objects.exists()
+
+
+def test_demo_notes_are_dated_around_the_newest_post_and_link_to_it():
+    publication = load_demo_publication()
+    newest = publication.posts.order_by("-published_at").first()
+
+    notes = Note.objects.filter(parent__isnull=True)
+
+    assert notes.exists()
+    assert all(note.created_at >= newest.published_at for note in notes)
+    assert all(note.created_at < newest.published_at + dt.timedelta(days=1) for note in notes)
+    assert Note.objects.filter(linked_post=newest).exists()

@@ -46,10 +46,10 @@ def load_demo_publication() -> Publication:
     ]
     subscribe_demo_readers(publication, readers)
     add_demo_referrals(publication, readers)
-    load_demo_notes(publication)
     for title, subtitle, date, like_count, comment_count in content.POSTS:
         post = ensure_post(publication, author, title, subtitle, date)
         ensure_engagement(post, readers, like_count, comment_count)
+    load_demo_notes(publication)  # after the posts: notes link to and restack the newest one
     return publication
 
 
