@@ -6,6 +6,8 @@ bytes and quoted-printable encoding the bodies (C code in binascii) costs a few 
 """
 
 import binascii
+import html as html_module
+import re
 import secrets
 from dataclasses import dataclass
 from email.header import Header
@@ -22,6 +24,7 @@ from masthead.publications.links import publication_link, publication_root, site
 RECIPIENT = "@@RECIPIENT@@"
 UNSUBSCRIBE_URL = "@@UNSUBSCRIBE_URL@@"
 MESSAGE_ID = "@@MESSAGE_ID@@"
+DELIVERY_TOKEN = "@@DELIVERY_TOKEN@@"
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,43 @@ def html_to_text(html: str) -> str:
     text = nh3.clean(text, tags=set())
     text = html_module.unescape(text)
     return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+LINK = re.compile(r'(<a\s[^>]*?href=")(https?://[^"]+)("[^>]*>)(.*?)</a>', re.I | re.S)
+UNTRACKED_LINK_TEXTS = {"view in browser"}
+
+
+@dataclass(frozen=True)
+class TrackedHtml:
+    html: str
+    links: list[str]
+
+
+def add_tracking(html: str, publication) -> TrackedHtml:
+    """Once per send: every http(s) link becomes /t/c/<token>/<index>/ and a 1x1 image is added,
+    so each recipient's copy only needs its token substituted. The unsubscribe link (a
+    placeholder, not http) and "View in browser" stay as they are."""
+    root = publication_root(publication)
+    click_prefix = root + site_path("delivery:track_click", "TOKEN", 0).replace(
+        "TOKEN", DELIVERY_TOKEN
+    ).removesuffix("0/")
+    pixel_url = root + site_path("delivery:track_open", "TOKEN").replace("TOKEN", DELIVERY_TOKEN)
+    links: list[str] = []
+
+    def rewrite(match: re.Match) -> str:
+        start, url, rest, text = match.groups()
+        if nh3.clean(text, tags=set()).strip().lower() in UNTRACKED_LINK_TEXTS:
+            return match.group(0)
+        links.append(html_module.unescape(url))
+        return f"{start}{click_prefix}{len(links) - 1}/{rest}{text}</a>"
+
+    html = LINK.sub(rewrite, html)
+    pixel = f'<img src="{pixel_url}" width="1" height="1" alt="" style="display:block;border:0">'
+    if "</body>" in html:
+        html = html.replace("</body>", pixel + "</body>", 1)
+    else:
+        html += pixel
+    return TrackedHtml(html=html, links=links)
 
 
 def unsubscribe_url_prefix(publication) -> tuple[str, str]:
@@ -141,7 +181,12 @@ class MessageTemplate:
     def message_id(self, delivery_id: int) -> str:
         return self.message_id_format.format(delivery_id)
 
-    def render(self, delivery_id: int, email: str, unsubscribe_url: str) -> bytes:
+    def render(
+        self, delivery_id: int, email: str, unsubscribe_url: str, tracking_token: str = ""
+    ) -> bytes:
+        html = self.html.replace(UNSUBSCRIBE_URL, unsubscribe_url)
+        if tracking_token:
+            html = html.replace(DELIVERY_TOKEN, tracking_token)
         headers = (
             self.headers.replace(RECIPIENT, email)
             .replace(MESSAGE_ID, self.message_id(delivery_id))
@@ -153,7 +198,7 @@ class MessageTemplate:
                 self.text_part_head,
                 _qp(self.text.replace(UNSUBSCRIBE_URL, unsubscribe_url)),
                 self.html_part_head,
-                _qp(self.html.replace(UNSUBSCRIBE_URL, unsubscribe_url)),
+                _qp(html),
                 self.closing,
             ]
         )

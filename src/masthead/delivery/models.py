@@ -45,6 +45,13 @@ class Send(models.Model):
     recipient_count = models.PositiveIntegerField(default=0)
     sent_count = models.PositiveIntegerField(default=0)
     failed_count = models.PositiveIntegerField(default=0)
+    # Opens and clicks: copied from the publication's DeliverySettings when the send is created,
+    # so turning tracking off later leaves mail already sent as it was.
+    is_tracked = models.BooleanField(default=False)
+    # The HTML's links in order; the email links to /t/c/<token>/<index>/, never to a URL.
+    tracked_links = models.JSONField(default=list, blank=True)
+    open_count = models.PositiveIntegerField(default=0)  # recipients who opened, once each
+    click_count = models.PositiveIntegerField(default=0)  # every click
 
     class Meta:
         constraints = [
@@ -85,6 +92,8 @@ class Delivery(models.Model):
     claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     message_id = models.CharField(max_length=200, blank=True)
+    opened_at = models.DateTimeField(null=True, blank=True)
+    click_count = models.PositiveIntegerField(default=0)
 
     class Meta:
         verbose_name_plural = "deliveries"
@@ -95,6 +104,44 @@ class Delivery(models.Model):
 
     def __str__(self):
         return f"{self.email} ({self.state})"
+
+
+class DeliverySettings(models.Model):
+    """How a publication's email goes out; a publication without a row gets the defaults."""
+
+    publication = models.OneToOneField(
+        Publication, on_delete=models.CASCADE, related_name="delivery_settings"
+    )
+    track_opens_and_clicks = models.BooleanField(
+        default=True,
+        help_text="Count opens with an invisible image and clicks through a redirect.",
+    )
+
+    class Meta:
+        verbose_name_plural = "delivery settings"
+
+    def __str__(self):
+        return f"Delivery settings of {self.publication_id}"
+
+
+class DeliveryEventKind(models.TextChoices):
+    OPEN = "open", "Opened"
+    CLICK = "click", "Clicked"
+
+
+class DeliveryEvent(models.Model):
+    """One open or click of one delivered email."""
+
+    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=5, choices=DeliveryEventKind.choices)
+    link_index = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["delivery", "kind"], name="delivery_event_idx")]
+
+    def __str__(self):
+        return f"{self.kind} of delivery {self.delivery_id}"
 
 
 class SuppressionReason(models.TextChoices):

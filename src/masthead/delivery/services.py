@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from masthead.delivery.messages import (
     MessageTemplate,
+    add_tracking,
     mail_domain,
     render_newsletter,
     sender_for,
@@ -33,6 +34,7 @@ from masthead.delivery.messages import (
 )
 from masthead.delivery.models import (
     Delivery,
+    DeliverySettings,
     DeliveryState,
     Send,
     SendKind,
@@ -40,6 +42,7 @@ from masthead.delivery.models import (
     Suppression,
     SuppressionReason,
 )
+from masthead.delivery.tracking import tracking_token
 from masthead.subscriptions.models import Subscription, SubscriptionStatus
 from masthead.subscriptions.services import unsubscribe_token
 
@@ -109,6 +112,12 @@ def create_send(post) -> Send:
     # version is rendered too, once, for paid subscribers when they exist.
     everyone = render_newsletter(post, is_preview=post.is_paid)
     full = render_newsletter(post, is_preview=False) if post.is_paid else None
+    is_tracked = is_tracking_on(publication)
+    links: list[str] = []
+    html = everyone.html
+    if is_tracked:
+        tracked = add_tracking(html, publication)
+        html, links = tracked.html, tracked.links
     now = timezone.now()
     send = Send(
         publication=publication,
@@ -118,8 +127,10 @@ def create_send(post) -> Send:
         started_at=now,
         sender=sender_for(publication),
         subject=everyone.subject,
-        html_template=everyone.html,
+        html_template=html,
         text_template=everyone.text,
+        is_tracked=is_tracked,
+        tracked_links=links,
         full_html_template=full.html if full else "",
         full_text_template=full.text if full else "",
     )
@@ -134,6 +145,24 @@ def create_send(post) -> Send:
     for _ in range(task_chains()):
         run_send.enqueue(send.id)
     return send
+
+
+def is_tracking_on(publication) -> bool:
+    """Opens and clicks are counted unless the publication turned it off."""
+    value = (
+        DeliverySettings.objects.filter(publication=publication)
+        .values_list("track_opens_and_clicks", flat=True)
+        .first()
+    )
+    return True if value is None else value
+
+
+def set_tracking(publication, is_on: bool) -> DeliverySettings:
+    """Turn opens and clicks on or off for the publication's sends from now on."""
+    delivery_settings, _ = DeliverySettings.objects.update_or_create(
+        publication=publication, defaults={"track_opens_and_clicks": is_on}
+    )
+    return delivery_settings
 
 
 @transaction.atomic
@@ -168,8 +197,8 @@ def _insert_deliveries(send: Send) -> int:
     sql = f"""
         INSERT INTO {delivery}
             (send_id, subscription_id, email, state, attempts, next_attempt_at, last_error,
-             claimed_by, claimed_at, sent_at, message_id)
-        SELECT %s, s.id, p.email, %s, 0, NULL, '', '', NULL, NULL, ''
+             claimed_by, claimed_at, sent_at, message_id, opened_at, click_count)
+        SELECT %s, s.id, p.email, %s, 0, NULL, '', '', NULL, NULL, '', NULL, 0
         FROM {subscription} s JOIN {person} p ON p.id = s.person_id
         WHERE s.publication_id = %s AND s.status = %s
           AND NOT EXISTS (
@@ -347,6 +376,7 @@ class SendRenderer:
         self.template = MessageTemplate(send, send.html_template, send.text_template)
         self.unsubscribe_before, self.unsubscribe_after = unsubscribe_url_prefix(send.publication)
         self.fallback_url = self.unsubscribe_before.rsplit("/unsubscribe/", 1)[0] + "/"
+        self.is_tracked = send.is_tracked
 
     def unsubscribe_url(self, subscription_id: int | None) -> str:
         if subscription_id is None:  # a test send to someone who is not a subscriber
@@ -356,7 +386,10 @@ class SendRenderer:
 
     def render(self, delivery: Claimed) -> bytes:
         return self.template.render(
-            delivery.id, delivery.email, self.unsubscribe_url(delivery.subscription_id)
+            delivery.id,
+            delivery.email,
+            self.unsubscribe_url(delivery.subscription_id),
+            tracking_token(delivery.id) if self.is_tracked else "",
         )
 
 
