@@ -22,6 +22,7 @@ ALIASES = {
     "createadmin": "createsuperuser",
     "worker": "db_worker",
     "import-subscribers": "import_subscribers",
+    "process-bounces": "process_bounces",
 }
 
 

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_tasks_db",
     "channels",
+    "anymail",
     "masthead.core",
     "masthead.accounts",
     "masthead.publications",
@@ -180,6 +181,20 @@ DELIVERY_TASK_CHAINS = 2  # independent task chains per send, so one killed work
 
 # The demo's web view of the local mail sink (/mail/); never on a real install.
 MAIL_VIEWER_ENABLED = env_bool("MASTHEAD_MAIL_VIEWER", False) and not SMTP_URL
+# Or through an ESP's HTTP API (django-anymail) instead of SMTP; its bounce and complaint webhooks
+# live at /webhooks/anymail/<provider>/tracking/, behind basic auth with MASTHEAD_EMAIL_WEBHOOK_SECRET.
+EMAIL_PROVIDER = env_str("MASTHEAD_EMAIL_PROVIDER")
+if EMAIL_PROVIDER not in {"", "postmark", "sendgrid", "mailgun", "amazon_ses", "brevo", "resend"}:
+    raise ImproperlyConfigured(
+        "MASTHEAD_EMAIL_PROVIDER must be postmark, sendgrid, mailgun, amazon_ses, brevo or resend; "
+        f"got {EMAIL_PROVIDER!r}"
+    )
+EMAIL_PROVIDER_API_KEY = env_secret("MASTHEAD_EMAIL_PROVIDER_API_KEY")
+ANYMAIL = {"WEBHOOK_SECRET": env_secret("MASTHEAD_EMAIL_WEBHOOK_SECRET")}  # "user:password"
+# DKIM signing of newsletters sent over SMTP (an ESP signs for itself).
+DKIM_PRIVATE_KEY = env_secret("MASTHEAD_DKIM_PRIVATE_KEY")
+DKIM_SELECTOR = env_str("MASTHEAD_DKIM_SELECTOR")
+DKIM_DOMAIN = env_str("MASTHEAD_DKIM_DOMAIN")
 DEFAULT_FROM_EMAIL = env_str("MASTHEAD_FROM_EMAIL", "Masthead <masthead@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

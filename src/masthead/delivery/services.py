@@ -12,7 +12,6 @@ the batch that was in flight.
 import datetime as dt
 import logging
 import os
-import smtplib
 import socket
 import time
 from dataclasses import dataclass
@@ -43,6 +42,12 @@ from masthead.delivery.models import (
     SuppressionReason,
 )
 from masthead.delivery.tracking import tracking_token
+from masthead.delivery.transport import (
+    RecipientRefused,
+    TransportUnavailable,
+    open_transport,
+    sign,
+)
 from masthead.subscriptions.models import Subscription, SubscriptionStatus
 from masthead.subscriptions.services import unsubscribe_token
 
@@ -86,8 +91,7 @@ def slice_seconds() -> float:
     return settings.DELIVERY_SLICE_SECONDS
 
 
-class SMTPUnavailable(Exception):
-    """The SMTP server cannot be reached or dropped the connection: wait, then carry on."""
+SMTPUnavailable = TransportUnavailable  # the name the tasks and tests know
 
 
 # Fan-out -------------------------------------------------------------------------------------
@@ -342,33 +346,6 @@ def claim_batch(send: Send, worker_id: str, size: int) -> list[Claimed]:
     return claimed
 
 
-def open_smtp() -> smtplib.SMTP:
-    """One connection with the MAILERS["default"] options; raises SMTPUnavailable."""
-    options = settings.MAILERS["default"].get("OPTIONS", {})
-    host = options.get("host", "localhost")
-    port = options.get("port", 25)
-    timeout = options.get("timeout", 30)
-    try:
-        if options.get("use_ssl"):
-            smtp = smtplib.SMTP_SSL(host, port, timeout=timeout)
-        else:
-            smtp = smtplib.SMTP(host, port, timeout=timeout)
-            if options.get("use_tls"):
-                smtp.starttls()
-        if options.get("username"):
-            smtp.login(options["username"], options.get("password", ""))
-    except (OSError, smtplib.SMTPException) as error:
-        raise SMTPUnavailable(f"cannot connect to {host}:{port}: {error}") from error
-    return smtp
-
-
-def close_smtp(smtp: smtplib.SMTP) -> None:
-    try:
-        smtp.quit()
-    except (OSError, smtplib.SMTPException):
-        smtp.close()
-
-
 class SendRenderer:
     """Per-recipient bytes for one send: the pre-built template plus substitutions."""
 
@@ -397,12 +374,12 @@ def deliver_batch(
     send: Send,
     worker_id: str,
     size: int,
-    smtp: smtplib.SMTP | None = None,
+    smtp=None,
     renderer: SendRenderer | None = None,
 ) -> BatchResult:
-    """Claim a batch and send it over one SMTP connection; mark each delivery sent or failed.
+    """Claim a batch and send it over one transport connection; mark each delivery sent or failed.
 
-    Raises SMTPUnavailable when the server cannot be reached or drops the connection; the
+    Raises SMTPUnavailable (TransportUnavailable) when the server or API cannot take mail; the
     deliveries not sent go back to the queue without using up an attempt.
     """
     claimed = claim_batch(send, worker_id, size)
@@ -415,26 +392,25 @@ def deliver_batch(
     refused: list[tuple[Claimed, str]] = []
     try:
         if smtp is None:
-            smtp = open_smtp()
+            smtp = open_transport()
         for delivery in claimed:
             try:
-                smtp.sendmail(
-                    renderer.template.envelope_from, [delivery.email], renderer.render(delivery)
+                smtp.send(
+                    renderer.template.envelope_from,
+                    delivery.email,
+                    sign(renderer.render(delivery)),
                 )
-            except smtplib.SMTPRecipientsRefused as error:
-                code, message = error.recipients.get(delivery.email, (0, b""))
-                refused.append((delivery, f"{code} {_text(message)}"))
-            except (smtplib.SMTPDataError, smtplib.SMTPSenderRefused) as error:
-                refused.append((delivery, f"{error.smtp_code} {_text(error.smtp_error)}"))
+            except RecipientRefused as error:
+                refused.append((delivery, error.reason))
             else:
                 sent_ids.append(delivery.id)
-    except (OSError, smtplib.SMTPException) as error:
+    except TransportUnavailable:
         _finish_batch(send, worker_id, sent_ids, refused, result)
         _release(worker_id, [d.id for d in claimed if d.id not in set(sent_ids)])
-        raise SMTPUnavailable(str(error)) from error
+        raise
     finally:
         if own_connection and smtp is not None:
-            close_smtp(smtp)
+            smtp.close()
     _finish_batch(send, worker_id, sent_ids, refused, result)
     return result
 
@@ -566,7 +542,7 @@ def work_on_send(send_id: int, enqueue_successor) -> str:
         return "done"
     successor = enqueue_successor()
     try:
-        smtp = open_smtp()
+        smtp = open_transport()
     except SMTPUnavailable as error:
         logger.warning("Send %s waits for the SMTP server: %s", send_id, error)
         _postpone(successor, timezone.now() + smtp_retry_delay())
@@ -588,7 +564,7 @@ def work_on_send(send_id: int, enqueue_successor) -> str:
         _postpone(successor, timezone.now() + smtp_retry_delay())
         return "smtp unavailable"
     finally:
-        close_smtp(smtp)
+        smtp.close()
     if finish_send_if_complete(send_id):
         return "done"
     if not claimed_any:
