@@ -1,8 +1,9 @@
 """Benchmark: one post to N subscribers, end to end, against the ceiling of the SMTP path.
 
     .venv/bin/python bench/delivery.py [N] [--workers 2] [--ceiling-messages 20000]
+        [--database-url postgres://user@host:port/empty_db]
 
-Sets up Django on a temporary SQLite data folder, seeds N active subscribers (default 100,000),
+Sets up Django on a temporary SQLite data folder (or the empty PostgreSQL database given), seeds N active subscribers (default 100,000),
 starts a counting SMTP server (aiosmtpd) in its own process, measures the queries per message
 in this process on a 1,000-recipient send, then creates the newsletter send (INSERT ... SELECT
 fan-out) and runs `python -m masthead worker` subprocesses until the server has received every
@@ -107,6 +108,11 @@ def main() -> int:
     parser.add_argument("recipients", nargs="?", type=int, default=100_000)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--ceiling-messages", type=int, default=20_000)
+    parser.add_argument(
+        "--database-url",
+        default="",
+        help="run on this (empty, throwaway) PostgreSQL database instead of a temporary SQLite",
+    )
     parser.add_argument("--sink", nargs=2, metavar=("PORT", "STATUS"), help=argparse.SUPPRESS)
     options = parser.parse_args()
     if options.sink:
@@ -124,8 +130,11 @@ def main() -> int:
         MASTHEAD_LOG_LEVEL="WARNING",
         DJANGO_SETTINGS_MODULE="masthead.settings",
     )
+    if options.database_url:
+        env["DATABASE_URL"] = options.database_url
     os.environ.update(env)
-    os.environ.pop("DATABASE_URL", None)
+    if not options.database_url:
+        os.environ.pop("DATABASE_URL", None)
     sys.path.insert(0, str(ROOT / "src"))
     status_file = data_dir / "sink-status"
     sink = subprocess.Popen(
