@@ -12,6 +12,7 @@ import secrets
 from dataclasses import dataclass
 from email.header import Header
 from email.utils import format_datetime, formataddr, parseaddr
+from urllib.parse import urlsplit
 
 import nh3
 from django.conf import settings
@@ -34,10 +35,19 @@ class RenderedBodies:
     text: str
 
 
+ROOT_RELATIVE_URL = re.compile(r'(\s(?:src|href)=")/(?!/)')
+
+
+def absolutize_urls(html: str, publication) -> str:
+    """Root-relative links and images (uploads are /media/...) made absolute: mail has no site."""
+    parts = urlsplit(publication_root(publication))
+    return ROOT_RELATIVE_URL.sub(rf"\g<1>{parts.scheme}://{parts.netloc}/", html)
+
+
 def render_newsletter(post, *, is_preview: bool) -> RenderedBodies:
     """The newsletter for a post with placeholders for everything that differs per recipient."""
     publication = post.publication
-    body_html = post.preview_html if is_preview else post.body_html
+    body_html = absolutize_urls(post.preview_html if is_preview else post.body_html, publication)
     context = {
         "publication": publication,
         "post": post,
