@@ -178,6 +178,8 @@ DELIVERY_SMTP_RETRY_SECONDS = 15  # wait before trying again when the SMTP serve
 DELIVERY_SLICE_SECONDS = 10.0  # one task sends for this long, then hands over to its successor
 DELIVERY_RECHECK_SECONDS = 5
 DELIVERY_TASK_CHAINS = 2  # independent task chains per send, so one killed worker stalls nothing
+# Messages per minute across all workers, for providers that impose a limit (0 = no limit).
+DELIVERY_RATE_PER_MINUTE = env_int("MASTHEAD_DELIVERY_RATE_PER_MINUTE", 0)
 
 # The demo's web view of the local mail sink (/mail/); never on a real install.
 MAIL_VIEWER_ENABLED = env_bool("MASTHEAD_MAIL_VIEWER", False) and not SMTP_URL

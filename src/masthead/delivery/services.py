@@ -23,6 +23,7 @@ from django.db.models import CharField, Count, Exists, F, Min, Q, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
+from masthead.delivery import rate
 from masthead.delivery.messages import (
     MessageTemplate,
     add_tracking,
@@ -553,7 +554,12 @@ def work_on_send(send_id: int, enqueue_successor) -> str:
     claimed_any = False
     try:
         while time.monotonic() < deadline:
-            result = deliver_batch(send, worker_id, batch_size(), smtp=smtp, renderer=renderer)
+            allowed = rate.reserve_slots(batch_size())
+            if not allowed:
+                _postpone(successor, rate.next_minute())
+                return "rate limited"
+            result = deliver_batch(send, worker_id, allowed, smtp=smtp, renderer=renderer)
+            rate.give_back(allowed - result.claimed)
             if not result.claimed:
                 break
             claimed_any = True
