@@ -5,10 +5,11 @@ Every write checks its rules here (rules.py), whatever view, API or command call
 
 import datetime as dt
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 
+from masthead.core.db import create_once
 from masthead.core.ratelimit import check_rate
 from masthead.core.rendering import render_markdown
 from masthead.engagement import rules
@@ -42,21 +43,11 @@ def recount_post_engagement(post_id: int) -> None:
     Post.objects.filter(id=post_id).update(**counts)
 
 
-def _get_or_create_once(model, **fields) -> bool:
-    """Make the row unless it exists; a concurrent request making it first is not an error."""
-    try:
-        with transaction.atomic():
-            _, created = model.objects.get_or_create(**fields)
-    except IntegrityError:
-        return False
-    return created
-
-
 @transaction.atomic
 def like_post(post: Post, person) -> bool:
     """Like a post once; returns True when a new like was made."""
     rules.check(rules.like_refusal(person, post))
-    created = _get_or_create_once(Like, post=post, person=person)
+    created = create_once(Like, post=post, person=person)
     if created:
         recount_post_engagement(post.id)
     return created
@@ -203,7 +194,7 @@ def ban_person(publication_id: int, person, moderator) -> bool:
         raise rules.EngagementRefused("Only the publication's owners and admins can ban.")
     if person.pk == moderator.pk or rules.role_of(person, publication_id) is not None:
         raise rules.EngagementRefused("The publication's staff cannot be banned.")
-    return _get_or_create_once(
+    return create_once(
         Ban, publication_id=publication_id, person=person, defaults={"created_by": moderator}
     )
 
@@ -219,7 +210,7 @@ def like_comment(comment: Comment, person) -> bool:
     rules.check(rules.like_refusal(person, comment.post))
     if comment.is_deleted or comment.is_hidden:
         raise rules.EngagementRefused("This comment cannot be liked.")
-    return _get_or_create_once(CommentLike, comment=comment, person=person)
+    return create_once(CommentLike, comment=comment, person=person)
 
 
 def unlike_comment(comment: Comment, person) -> bool:

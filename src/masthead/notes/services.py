@@ -7,9 +7,10 @@ import secrets
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
+from masthead.core.db import create_once
 from masthead.core.images import ImageRejected, process_image
 from masthead.core.ratelimit import check_rate
 from masthead.core.rendering import render_markdown
@@ -157,21 +158,11 @@ def delete_note(note: Note, person) -> None:
         transaction.on_commit(lambda: default_storage.delete(image_name))
 
 
-def _get_or_create_once(model, **fields) -> bool:
-    """Make the row unless it exists; a concurrent request making it first is not an error."""
-    try:
-        with transaction.atomic():
-            _, created = model.objects.get_or_create(**fields)
-    except IntegrityError:
-        return False
-    return created
-
-
 @transaction.atomic
 def like_note(note: Note, person) -> bool:
     """Like a note once; returns True when a new like was made."""
     rules.check(rules.interaction_refusal(person, note))
-    created = _get_or_create_once(NoteLike, note=note, person=person)
+    created = create_once(NoteLike, note=note, person=person)
     if created:
         recount_note(note.id)
     return created
@@ -192,7 +183,7 @@ def follow(person, followed) -> bool:
         raise rules.NoteRefused(rules.SIGN_IN_FIRST)
     if person.pk == followed.pk:
         raise rules.NoteRefused("You cannot follow yourself.")
-    return _get_or_create_once(Follow, follower=person, followed=followed)
+    return create_once(Follow, follower=person, followed=followed)
 
 
 def unfollow(person, followed) -> bool:
