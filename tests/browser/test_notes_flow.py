@@ -70,7 +70,7 @@ def test_reader_writes_a_note_restacks_a_post_and_sees_both_in_the_feed(page, co
     assert first.locator(".post-card__publication").inner_text().lower() == "field notes"
     assert second.locator(".note__body strong").inner_text() == "first"
 
-    # Liking in place through notes.js: the count changes without a reload.
+    # Liking in place through engagement.js: the count changes without a reload.
     page.evaluate("window.notReloaded = true")
     writer_note = feed.locator(".note", has_text="A note from the writer.")
     writer_note.locator(".note-like").click()

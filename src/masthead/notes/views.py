@@ -1,6 +1,6 @@
 """Notes pages: a publication's notes, the home feed, a thread, a person's notes; one service each.
 
-Forms post back without JavaScript; notes.js sends the like forms with fetch and asks for
+Forms post back without JavaScript; engagement.js sends the like forms with fetch and asks for
 JSON, which the like view returns instead of a redirect.
 """
 

@@ -19,6 +19,15 @@ from masthead.publications.models import Publication, Section
 # Far enough for any real plan; nearer than the end of the calendar, where time zones overflow.
 MAX_SCHEDULE_AHEAD = dt.timedelta(days=5 * 366)
 
+# What publishing, scheduling and unpublishing change on a post, saved together.
+PUBLISHING_FIELDS = [
+    "status",
+    "published_at",
+    "updated_at",
+    "email_requested",
+    "email_requested_at",
+]
+
 
 class PostError(Exception):
     """A change the writer asked for cannot be made; `field` names the form field at fault."""
@@ -220,15 +229,7 @@ def publish_post(
     current.published_at = published_at or current.published_at or now
     current.status = PostStatus.PUBLISHED
     current.updated_at = now
-    current.save(
-        update_fields=[
-            "status",
-            "published_at",
-            "updated_at",
-            "email_requested",
-            "email_requested_at",
-        ]
-    )
+    current.save(update_fields=PUBLISHING_FIELDS)
     if current.email_requested:
         from masthead.delivery.services import create_send
 
@@ -274,15 +275,7 @@ def schedule_post(
     current.published_at = publish_at
     current.updated_at = now
     _request_email(current, send_email, now)
-    current.save(
-        update_fields=[
-            "status",
-            "published_at",
-            "updated_at",
-            "email_requested",
-            "email_requested_at",
-        ]
-    )
+    current.save(update_fields=PUBLISHING_FIELDS)
     publish_scheduled_post.using(run_after=publish_at).enqueue(current.id, publish_at.isoformat())
     return _copy_state(post, current)
 
@@ -315,15 +308,7 @@ def unpublish_post(post: Post) -> Post:
     current.published_at = None  # the next publication dates it afresh
     current.updated_at = timezone.now()
     _request_email(current, False, None)
-    current.save(
-        update_fields=[
-            "status",
-            "published_at",
-            "updated_at",
-            "email_requested",
-            "email_requested_at",
-        ]
-    )
+    current.save(update_fields=PUBLISHING_FIELDS)
     return _copy_state(post, current)
 
 

@@ -1,4 +1,5 @@
-// Likes without a page reload: sends the same form the button submits without JavaScript.
+// Likes on posts, comments and notes without a page reload: sends the same form the button
+// submits without JavaScript (forms marked data-like-form).
 document.addEventListener("submit", async (event) => {
   const form = event.target.closest("form[data-like-form]");
   if (!form) return;
