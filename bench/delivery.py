@@ -151,7 +151,9 @@ def main() -> int:
 
         from masthead.delivery.messages import MessageTemplate
         from masthead.delivery.models import Send
-        from masthead.delivery.services import SendRenderer, create_send, work_on_send
+        from masthead.delivery.services.fan_out import create_send
+        from masthead.delivery.services.send_task import work_on_send
+        from masthead.delivery.services.sending import SendRenderer
 
         call_command("migrate", verbosity=0)
         while not status_file.exists():

@@ -15,7 +15,7 @@ def main(count: int) -> None:
     from django.utils import timezone
 
     from masthead.accounts.models import Person
-    from masthead.delivery.services import create_send
+    from masthead.delivery.services.fan_out import create_send
     from masthead.posts.services import create_post
     from masthead.publications.models import Publication
     from masthead.subscriptions.models import Subscription, SubscriptionStatus

@@ -14,7 +14,7 @@ from masthead.delivery.models import (
     SendKind,
     SendState,
 )
-from masthead.delivery.services import create_send
+from masthead.delivery.services.fan_out import create_send
 from masthead.posts.models import PostStatus
 from masthead.publications.models import Membership, Role
 from tests import factories

@@ -5,7 +5,8 @@ from django.tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from masthead.delivery.models import Delivery, DeliveryState, Send, SendState
-from masthead.delivery.services import create_send, work_on_send
+from masthead.delivery.services.fan_out import create_send
+from masthead.delivery.services.send_task import work_on_send
 from masthead.delivery.tasks import run_send
 from masthead.posts.models import PostStatus
 from tests import factories

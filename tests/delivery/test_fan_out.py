@@ -1,7 +1,7 @@
 import pytest
 
 from masthead.delivery.models import Delivery, DeliveryState, Send, SendState
-from masthead.delivery.services import create_send, suppress
+from masthead.delivery.services.fan_out import create_send, suppress
 from masthead.posts.models import PostStatus
 from masthead.posts.services import publish_if_still_scheduled, publish_post
 from tests import factories

@@ -5,16 +5,10 @@ import pytest
 from django.utils import timezone
 
 from masthead.delivery.models import Delivery, DeliveryState, Send, SendState
-from masthead.delivery.services import (
-    SendRenderer,
-    cancel_send,
-    claim_batch,
-    create_send,
-    create_test_send,
-    deliver_batch,
-    pause_send,
-    resume_send,
-)
+from masthead.delivery.services.claiming import claim_batch
+from masthead.delivery.services.control import cancel_send, pause_send, resume_send
+from masthead.delivery.services.fan_out import create_send, create_test_send
+from masthead.delivery.services.sending import SendRenderer, deliver_batch
 from masthead.posts.models import PostStatus
 from masthead.posts.services import publish_post
 from masthead.subscriptions.models import Subscription, SubscriptionStatus
@@ -132,7 +126,7 @@ def test_a_claim_of_a_dead_process_on_this_host_is_taken_back_at_once(
     import subprocess
     import sys
 
-    from masthead.delivery.services import HOSTNAME
+    from masthead.delivery.services.claiming import HOSTNAME
 
     finished = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)  # fmt: skip
     dead_pid = int(finished.stdout)

@@ -2,7 +2,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from masthead.delivery.models import Send, SendState
-from masthead.delivery.services import create_send
+from masthead.delivery.services.fan_out import create_send
 from masthead.posts.models import PostStatus
 from tests import factories
 

@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from masthead.delivery.models import Delivery, DeliveryEvent, Send
-from masthead.delivery.services import set_tracking
+from masthead.delivery.services.fan_out import set_tracking
 from masthead.delivery.tracking import tracking_token
 from masthead.posts.models import PostStatus
 from masthead.posts.services import publish_post
@@ -158,7 +158,7 @@ def test_tracking_off_sends_plain_links_and_no_pixel(
 
 
 def test_test_sends_are_not_tracked(publication, draft, smtp_sink, run_worker):
-    from masthead.delivery.services import create_test_send
+    from masthead.delivery.services.fan_out import create_test_send
 
     create_test_send(draft, "writer@example.com")
     run_worker()

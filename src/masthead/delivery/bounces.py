@@ -15,8 +15,8 @@ from pathlib import Path
 
 from django.db import transaction
 
-from masthead.delivery import services
 from masthead.delivery.models import Delivery, DeliveryState, Suppression, SuppressionReason
+from masthead.delivery.services.fan_out import suppress
 
 logger = logging.getLogger(__name__)
 
@@ -59,7 +59,7 @@ def record_bounce(email: str, kind: str, publication=None, detail: str = "") -> 
         Delivery.objects.filter(id=latest.id).update(
             state=DeliveryState.BOUNCED, last_error=note[:2000]
         )
-    return services.suppress(address, reason=SUPPRESSION_REASONS[kind], publication=None)
+    return suppress(address, reason=SUPPRESSION_REASONS[kind], publication=None)
 
 
 # Webhooks: anymail's normalized tracking events ------------------------------------------------

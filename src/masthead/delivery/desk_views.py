@@ -9,8 +9,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from masthead.core.ratelimit import RateLimited, check_rate
-from masthead.delivery import services
 from masthead.delivery.models import Delivery, DeliveryState, Send, SendState
+from masthead.delivery.services import control, fan_out, progress
 from masthead.desk.lookups import EDITORS, MANAGERS, get_membership
 from masthead.desk.post_lookups import LARGEST_ID, get_post_for_editor
 
@@ -87,7 +87,7 @@ def send_list(request, publication_slug):
         "can_manage": membership.role in MANAGERS,
         "is_any_running": any(progress["is_running"] for _, progress in rows),
         "tracking_form": TrackingForm(
-            initial={"track_opens_and_clicks": services.is_tracking_on(membership.publication)}
+            initial={"track_opens_and_clicks": fan_out.is_tracking_on(membership.publication)}
         ),
     }
     return render(request, "delivery/send_list.html", context)
@@ -97,13 +97,13 @@ def send_list(request, publication_slug):
 def send_progress(request, publication_slug, send_id):
     membership = get_membership(request.user, publication_slug, EDITORS)
     send = _send_for_staff(membership, send_id)
-    return JsonResponse(_progress(send, services.send_progress(send.id)))
+    return JsonResponse(_progress(send, progress.send_progress(send.id)))
 
 
 ACTIONS = {
-    "pause": (services.pause_send, "Paused. Batches being sent finish; nothing new goes out."),
-    "resume": (services.resume_send, "Resumed."),
-    "cancel": (services.cancel_send, "Cancelled. Emails not sent yet will not go out."),
+    "pause": (control.pause_send, "Paused. Batches being sent finish; nothing new goes out."),
+    "resume": (control.resume_send, "Resumed."),
+    "cancel": (control.cancel_send, "Cancelled. Emails not sent yet will not go out."),
 }
 
 
@@ -131,7 +131,7 @@ def tracking_settings(request, publication_slug):
     form = TrackingForm(request.POST)
     form.is_valid()  # a lone unticked checkbox is always valid
     is_on = form.cleaned_data["track_opens_and_clicks"]
-    services.set_tracking(membership.publication, is_on)
+    fan_out.set_tracking(membership.publication, is_on)
     messages.success(
         request,
         "New sends count opens and clicks." if is_on else "New sends count no opens or clicks.",
@@ -149,6 +149,6 @@ def post_test_send(request, publication_slug, post_id):
     except RateLimited as error:
         messages.error(request, str(error))
         return redirect("desk:post_edit", membership.publication.slug, post.id)
-    services.create_test_send(post, request.user.email)
+    fan_out.create_test_send(post, request.user.email)
     messages.success(request, f"A test email is on its way to {request.user.email}.")
     return redirect("desk:post_edit", membership.publication.slug, post.id)

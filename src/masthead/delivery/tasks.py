@@ -2,9 +2,9 @@
 
 from django.tasks import task
 
-from masthead.delivery import services
+from masthead.delivery.services.send_task import work_on_send
 
 
 @task()
 def run_send(send_id: int) -> str:
-    return services.work_on_send(send_id, lambda: run_send.enqueue(send_id))
+    return work_on_send(send_id, lambda: run_send.enqueue(send_id))

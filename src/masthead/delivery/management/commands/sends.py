@@ -4,8 +4,9 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from masthead.delivery import services
 from masthead.delivery.models import Send, SendState
+from masthead.delivery.services import control
+from masthead.delivery.services.progress import send_progress
 
 
 class Command(BaseCommand):
@@ -21,9 +22,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, pause, resume, cancel, watch, limit, **options):
         for send_id, action, verb in (
-            (pause, services.pause_send, "paused"),
-            (resume, services.resume_send, "resumed"),
-            (cancel, services.cancel_send, "cancelled"),
+            (pause, control.pause_send, "paused"),
+            (resume, control.resume_send, "resumed"),
+            (cancel, control.cancel_send, "cancelled"),
         ):
             if send_id is not None:
                 self._require(send_id)
@@ -48,7 +49,7 @@ class Command(BaseCommand):
         header = f"{'ID':>5}  {'STATE':<9}  {'RECIPIENTS':>10}  {'SENT':>8}  {'FAILED':>6}  SUBJECT"
         self.stdout.write(header)
         for send in sends:
-            progress = services.send_progress(send.id)
+            progress = send_progress(send.id)
             self.stdout.write(
                 f"{send.id:>5}  {send.state:<9}  {send.recipient_count:>10}  "
                 f"{progress['sent']:>8}  {progress['failed']:>6}  "
@@ -67,7 +68,7 @@ class Command(BaseCommand):
             task = bar.add_task(f"Send {send.id}", total=send.recipient_count)
             while True:
                 send.refresh_from_db(fields=["state"])
-                progress = services.send_progress(send.id)
+                progress = send_progress(send.id)
                 finished = progress["sent"] + progress["failed"]
                 bar.update(
                     task,

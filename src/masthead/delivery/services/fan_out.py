@@ -1,0 +1,155 @@
+"""Fan-out: a send per post, with one delivery row per confirmed, unsuppressed subscriber
+written before anything is sent, and the choices fan-out reads (tracking, suppressions)."""
+
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from masthead.delivery.messages import add_tracking, render_newsletter, sender_for
+from masthead.delivery.models import (
+    Delivery,
+    DeliverySettings,
+    DeliveryState,
+    Send,
+    SendKind,
+    SendState,
+    Suppression,
+    SuppressionReason,
+)
+from masthead.delivery.services.limits import task_chains
+from masthead.subscriptions.models import Subscription, SubscriptionStatus
+
+
+def newsletter_for(post) -> Send | None:
+    return Send.objects.filter(post=post, kind=SendKind.NEWSLETTER).first()
+
+
+@transaction.atomic
+def create_send(post) -> Send:
+    """Write the post's newsletter send and one delivery per confirmed, unsuppressed subscriber,
+    and queue the task that sends it; a post gets one newsletter, so a second call returns the
+    first send."""
+    from masthead.delivery.tasks import run_send
+
+    existing = newsletter_for(post)
+    if existing is not None:
+        return existing
+    publication = post.publication
+    # Everyone is a free subscriber for now: a paid post goes out as its preview. The full
+    # version is rendered too, once, for paid subscribers when they exist.
+    everyone = render_newsletter(post, is_preview=post.is_paid)
+    full = render_newsletter(post, is_preview=False) if post.is_paid else None
+    is_tracked = is_tracking_on(publication)
+    links: list[str] = []
+    html = everyone.html
+    if is_tracked:
+        tracked = add_tracking(html, publication)
+        html, links = tracked.html, tracked.links
+    now = timezone.now()
+    send = Send(
+        publication=publication,
+        post=post,
+        kind=SendKind.NEWSLETTER,
+        state=SendState.SENDING,
+        started_at=now,
+        sender=sender_for(publication),
+        subject=everyone.subject,
+        html_template=html,
+        text_template=everyone.text,
+        is_tracked=is_tracked,
+        tracked_links=links,
+        full_html_template=full.html if full else "",
+        full_text_template=full.text if full else "",
+    )
+    try:
+        with transaction.atomic():
+            send.save()
+    except IntegrityError:
+        return newsletter_for(post)
+    count = _insert_deliveries(send)
+    Send.objects.filter(id=send.id).update(recipient_count=count)
+    send.recipient_count = count
+    for _ in range(task_chains()):
+        run_send.enqueue(send.id)
+    return send
+
+
+def is_tracking_on(publication) -> bool:
+    """Opens and clicks are counted unless the publication turned it off."""
+    value = (
+        DeliverySettings.objects.filter(publication=publication)
+        .values_list("track_opens_and_clicks", flat=True)
+        .first()
+    )
+    return True if value is None else value
+
+
+def set_tracking(publication, is_on: bool) -> DeliverySettings:
+    """Turn opens and clicks on or off for the publication's sends from now on."""
+    delivery_settings, _ = DeliverySettings.objects.update_or_create(
+        publication=publication, defaults={"track_opens_and_clicks": is_on}
+    )
+    return delivery_settings
+
+
+@transaction.atomic
+def create_test_send(post, email: str) -> Send:
+    """Send the post's newsletter to one address (the writer's), as subscribers will see it."""
+    from masthead.delivery.tasks import run_send
+
+    bodies = render_newsletter(post, is_preview=post.is_paid)
+    send = Send.objects.create(
+        publication=post.publication,
+        post=post,
+        kind=SendKind.TEST,
+        state=SendState.SENDING,
+        started_at=timezone.now(),
+        sender=sender_for(post.publication),
+        subject=f"[Test] {bodies.subject}",
+        html_template=bodies.html,
+        text_template=bodies.text,
+        recipient_count=1,
+    )
+    Delivery.objects.create(send=send, email=email.strip().lower())
+    run_send.enqueue(send.id)
+    return send
+
+
+def _insert_deliveries(send: Send) -> int:
+    """INSERT ... SELECT: the database copies the subscriber list; no Python object per row."""
+    delivery = Delivery._meta.db_table
+    subscription = Subscription._meta.db_table
+    person = get_user_model()._meta.db_table
+    suppression = Suppression._meta.db_table
+    sql = f"""
+        INSERT INTO {delivery}
+            (send_id, subscription_id, email, state, attempts, next_attempt_at, last_error,
+             claimed_by, claimed_at, sent_at, message_id, opened_at, click_count)
+        SELECT %s, s.id, p.email, %s, 0, NULL, '', '', NULL, NULL, '', NULL, 0
+        FROM {subscription} s JOIN {person} p ON p.id = s.person_id
+        WHERE s.publication_id = %s AND s.status = %s
+          AND NOT EXISTS (
+            SELECT 1 FROM {suppression} x
+            WHERE x.email = p.email
+              AND (x.publication_id IS NULL OR x.publication_id = %s))
+        ORDER BY s.id
+    """  # noqa: S608 - table names come from models, values are parameters
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql,
+            [
+                send.id,
+                DeliveryState.QUEUED,
+                send.publication_id,
+                SubscriptionStatus.ACTIVE,
+                send.publication_id,
+            ],
+        )
+        return cursor.rowcount
+
+
+def suppress(email: str, reason: str = SuppressionReason.MANUAL, publication=None) -> Suppression:
+    suppression, _ = Suppression.objects.get_or_create(
+        publication=publication, email=email.strip().lower(), defaults={"reason": reason}
+    )
+    return suppression

@@ -1,0 +1,105 @@
+"""One run of the send task: a slice of sending, after queueing its successor, and when to
+look again when there is nothing to do yet."""
+
+import datetime as dt
+import logging
+import time
+
+from django.conf import settings
+from django.db.models import Min
+from django.utils import timezone
+
+from masthead.delivery import rate
+from masthead.delivery.models import Delivery, DeliveryState, Send, SendState
+from masthead.delivery.services.claiming import new_worker_id
+from masthead.delivery.services.limits import (
+    batch_size,
+    claim_lease,
+    slice_seconds,
+    smtp_retry_delay,
+)
+from masthead.delivery.services.progress import finish_send_if_complete, unfinished_deliveries
+from masthead.delivery.services.sending import SendRenderer, SMTPUnavailable, deliver_batch
+from masthead.delivery.transport import open_transport
+
+logger = logging.getLogger(__name__)
+
+
+def next_due_at(send_id: int):
+    """When work that is not claimable yet becomes claimable: a retry, or a claim's lease end."""
+    now = timezone.now()
+    lease = claim_lease()
+    retry_at = (
+        Delivery.objects.filter(send_id=send_id, state=DeliveryState.QUEUED)
+        .aggregate(at=Min("next_attempt_at"))
+        .get("at")
+    )
+    claimed_at = (
+        Delivery.objects.filter(send_id=send_id, state=DeliveryState.SENDING)
+        .aggregate(at=Min("claimed_at"))
+        .get("at")
+    )
+    # Claims in flight are looked at again soon: if their worker died on this machine, they
+    # can be taken back at once rather than when the lease ends.
+    recheck = now + dt.timedelta(seconds=settings.DELIVERY_RECHECK_SECONDS)
+    lease_end = claimed_at and min(claimed_at + lease, recheck)
+    moments = [moment for moment in (retry_at, lease_end) if moment]
+    return max(min(moments, default=now + lease), now)
+
+
+def work_on_send(send_id: int, enqueue_successor) -> str:
+    """One slice of a send's work, run by the send task.
+
+    The successor task is written first, so that whatever happens to this process the send goes
+    on; it is postponed when there is nothing to do yet (SMTP down, retries not due).
+    """
+    send = Send.objects.select_related("publication").filter(id=send_id).first()
+    if send is None or send.state != SendState.SENDING:
+        return "not sending"
+    if not unfinished_deliveries(send_id).exists():
+        finish_send_if_complete(send_id)
+        return "done"
+    successor = enqueue_successor()
+    try:
+        smtp = open_transport()
+    except SMTPUnavailable as error:
+        logger.warning("Send %s waits for the SMTP server: %s", send_id, error)
+        _postpone(successor, timezone.now() + smtp_retry_delay())
+        return "smtp unavailable"
+    worker_id = new_worker_id()
+    renderer = SendRenderer(send)
+    deadline = time.monotonic() + slice_seconds()
+    claimed_any = False
+    try:
+        while time.monotonic() < deadline:
+            allowed = rate.reserve_slots(batch_size())
+            if not allowed:
+                _postpone(successor, rate.next_minute())
+                return "rate limited"
+            result = deliver_batch(send, worker_id, allowed, smtp=smtp, renderer=renderer)
+            rate.give_back(allowed - result.claimed)
+            if not result.claimed:
+                break
+            claimed_any = True
+        else:
+            return "slice over"
+    except SMTPUnavailable as error:
+        logger.warning("Send %s lost the SMTP server: %s", send_id, error)
+        _postpone(successor, timezone.now() + smtp_retry_delay())
+        return "smtp unavailable"
+    finally:
+        smtp.close()
+    if finish_send_if_complete(send_id):
+        return "done"
+    if not claimed_any:
+        _postpone(successor, next_due_at(send_id))
+    return "waiting"
+
+
+def _postpone(task_result, moment) -> None:
+    from django.tasks import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    DBTaskResult.objects.filter(id=task_result.id, status=TaskResultStatus.READY).update(
+        run_after=moment
+    )
