@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "masthead.delivery",
     "masthead.referrals",
     "masthead.notes",
+    "masthead.chat",
 ]
 
 MIDDLEWARE = [
