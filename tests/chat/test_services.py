@@ -175,6 +175,4 @@ def test_bad_input_is_refused_with_a_message(writer, publication):
     with pytest.raises(ChatRefused, match="reload"):
         services.post_thread(writer, publication, client_id="bad id!", body="Hi")
     with pytest.raises(ChatRefused, match="images"):
-        services.post_thread(
-            writer, publication, client_id=client_id(), body="Hi", image_ids="1,2"
-        )
+        services.post_thread(writer, publication, client_id=client_id(), body="Hi", image_ids="1,2")
