@@ -242,6 +242,13 @@ WHITENOISE_USE_FINDERS = DEBUG
 # Where this install is reached, for links in email (a publication with its own host uses it).
 BASE_URL = env_str("MASTHEAD_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
+# Chat's WebSockets are served by `masthead chatserver` (ASGI); pages stay on WSGI. Behind a
+# reverse proxy, route /ws/ to the chat server and leave this at 0: the page connects to its
+# own origin. Without a proxy (the demo), set the chat server's port and the page connects to
+# that port on the host it was loaded from.
+CHAT_SOCKET_PORT = env_int("MASTHEAD_CHAT_PORT", 0)
+ASGI_APPLICATION = "masthead.asgi.application"
+
 # Which publication answers at "/" on a host that no publication claims.
 PRIMARY_PUBLICATION = env_str("MASTHEAD_PRIMARY_PUBLICATION")
 
