@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("masthead.engagement.urls")),
     path("", include("masthead.referrals.urls")),
     path("", include("masthead.notes.urls")),
+    path("", include("masthead.chat.urls")),
     path("", include("masthead.publications.urls")),
     path("media/<path:path>", serve_media, name="media"),
 ]

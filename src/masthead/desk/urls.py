@@ -12,4 +12,5 @@ urlpatterns = [
     path("<slug:publication_slug>/settings/", views.publication_settings, name="settings"),
     path("<slug:publication_slug>/posts/", include("masthead.desk.posts_urls")),
     path("<slug:publication_slug>/subscribers/", include("masthead.subscriptions.desk_urls")),
+    path("<slug:publication_slug>/chat/", include("masthead.chat.desk_urls")),
 ]

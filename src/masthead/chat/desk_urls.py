@@ -1,0 +1,3 @@
+"""The desk's chat pages: settings and moderation (under /desk/<publication>/chat/)."""
+
+urlpatterns: list = []
