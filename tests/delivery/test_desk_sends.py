@@ -6,6 +6,7 @@ import pytest
 from django.core.cache import cache
 from django.urls import reverse
 
+from masthead.delivery.bounces import record_bounce
 from masthead.delivery.models import (
     Delivery,
     DeliverySettings,
@@ -298,3 +299,21 @@ def test_authors_may_not_change_tracking(client, publication, author):
     assert "track_opens_and_clicks" not in page
     assert response.status_code == 403
     assert not DeliverySettings.objects.exists()
+
+
+def test_a_hard_bounce_after_sending_counts_as_bounced_not_sent(
+    client, send, owner, smtp_sink, run_worker
+):
+    run_worker()
+    record_bounce("reader1@example.com", "hard", detail="550 5.1.1 user unknown")
+    client.force_login(owner)
+
+    response = client.get(progress_url(send))
+
+    assert response.status_code == 200
+    data = response.json()
+    assert (data["sent"], data["bounced"], data["failed"], data["queued"]) == (2, 1, 0, 0)
+    assert data["done"] == 3
+    send.refresh_from_db()
+    assert send.state == SendState.DONE
+    assert send.sent_count == 2

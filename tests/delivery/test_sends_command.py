@@ -1,6 +1,7 @@
 import pytest
 from django.core.management import CommandError, call_command
 
+from masthead.delivery.bounces import record_bounce
 from masthead.delivery.models import Send, SendState
 from masthead.delivery.services.fan_out import create_send
 from masthead.posts.models import PostStatus
@@ -46,3 +47,14 @@ def test_sends_watch_ends_when_the_send_is_done(send, smtp_sink, run_worker, cap
     call_command("sends", "--watch", str(send.id))
 
     assert "3/3" in capsys.readouterr().out
+
+
+def test_sends_lists_a_hard_bounce_as_bounced_not_sent(send, smtp_sink, run_worker, capsys):
+    run_worker()
+    record_bounce("reader1@example.com", "hard", detail="550 5.1.1 user unknown")
+
+    call_command("sends")
+
+    header, row = capsys.readouterr().out.splitlines()[:2]
+    counts = dict(zip(header.split()[2:7], row.split()[2:7], strict=True))
+    assert counts == {"RECIPIENTS": "3", "QUEUED": "0", "SENT": "2", "FAILED": "0", "BOUNCED": "1"}

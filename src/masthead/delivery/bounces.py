@@ -14,8 +14,15 @@ from email.parser import HeaderParser
 from pathlib import Path
 
 from django.db import transaction
+from django.db.models import F
 
-from masthead.delivery.models import Delivery, DeliveryState, Suppression, SuppressionReason
+from masthead.delivery.models import (
+    Delivery,
+    DeliveryState,
+    Send,
+    Suppression,
+    SuppressionReason,
+)
 from masthead.delivery.services.fan_out import suppress
 
 logger = logging.getLogger(__name__)
@@ -56,10 +63,20 @@ def record_bounce(email: str, kind: str, publication=None, detail: str = "") -> 
         return None
     logger.info("%s for %s: %s; suppressing", kind, address, detail)
     if latest is not None:
-        Delivery.objects.filter(id=latest.id).update(
-            state=DeliveryState.BOUNCED, last_error=note[:2000]
-        )
+        _mark_bounced(latest, note)
     return suppress(address, reason=SUPPRESSION_REASONS[kind], publication=None)
+
+
+def _mark_bounced(delivery: Delivery, note: str) -> None:
+    """A sent delivery becomes bounced, and leaves its send's sent count: a bounced message is
+    counted once, as bounced."""
+    changed = Delivery.objects.filter(id=delivery.id, state=DeliveryState.SENT).update(
+        state=DeliveryState.BOUNCED, last_error=note[:2000]
+    )
+    if changed:
+        Send.objects.filter(id=delivery.send_id, sent_count__gt=0).update(
+            sent_count=F("sent_count") - 1
+        )
 
 
 # Webhooks: anymail's normalized tracking events ------------------------------------------------

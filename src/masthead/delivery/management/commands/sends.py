@@ -46,13 +46,16 @@ class Command(BaseCommand):
 
     def _list(self, limit: int) -> None:
         sends = Send.objects.select_related("publication").order_by("-id")[:limit]
-        header = f"{'ID':>5}  {'STATE':<9}  {'RECIPIENTS':>10}  {'SENT':>8}  {'FAILED':>6}  SUBJECT"
-        self.stdout.write(header)
+        self.stdout.write(
+            f"{'ID':>5}  {'STATE':<9}  {'RECIPIENTS':>10}  {'QUEUED':>8}  {'SENT':>8}  "
+            f"{'FAILED':>6}  {'BOUNCED':>7}  SUBJECT"
+        )
         for send in sends:
             progress = send_progress(send.id)
+            queued = progress["queued"] + progress["sending"]
             self.stdout.write(
-                f"{send.id:>5}  {send.state:<9}  {send.recipient_count:>10}  "
-                f"{progress['sent']:>8}  {progress['failed']:>6}  "
+                f"{send.id:>5}  {send.state:<9}  {send.recipient_count:>10}  {queued:>8}  "
+                f"{progress['sent']:>8}  {progress['failed']:>6}  {progress['bounced']:>7}  "
                 f"{send.publication.name}: {send.subject}"
             )
 
@@ -69,11 +72,14 @@ class Command(BaseCommand):
             while True:
                 send.refresh_from_db(fields=["state"])
                 progress = send_progress(send.id)
-                finished = progress["sent"] + progress["failed"]
+                finished = send.recipient_count - progress["queued"] - progress["sending"]
                 bar.update(
                     task,
                     completed=finished,
-                    description=f"Send {send.id} ({send.state}, {progress['failed']} failed)",
+                    description=(
+                        f"Send {send.id} ({send.state}, {progress['failed']} failed, "
+                        f"{progress['bounced']} bounced)"
+                    ),
                 )
                 if send.state in {SendState.DONE, SendState.CANCELLED}:
                     break
