@@ -22,7 +22,9 @@ from masthead.chat.models import (
     ChatMute,
     ChatReaction,
     ChatReader,
+    ChatReaders,
     ChatSettings,
+    ChatStarters,
     EventKind,
     Reaction,
     ThreadRead,
@@ -297,6 +299,16 @@ def set_replies_closed(person, publication, *, thread_id, are_closed: bool) -> C
         thread.save(update_fields=["are_replies_closed"])
         events.record(thread, EventKind.EDITED)
     return thread
+
+
+def save_settings(publication, *, readers: str, starters: str) -> ChatSettings:
+    """Who may read the chat and who may start threads; the desk checks who may change them."""
+    if readers not in ChatReaders.values or starters not in ChatStarters.values:
+        raise ChatRefused("Choose one of the options shown.")
+    chat_settings, _ = ChatSettings.objects.update_or_create(
+        publication=publication, defaults={"readers": readers, "starters": starters}
+    )
+    return chat_settings
 
 
 def mute(person, publication, *, person_id) -> bool:
