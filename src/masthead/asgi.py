@@ -1,8 +1,25 @@
-"""ASGI entry point, for WebSockets (Channels) once chat exists; HTTP goes through WSGI."""
+"""ASGI entry point: the chat's WebSockets (`masthead chatserver`), and Django's pages too, so
+one ASGI server can serve both from one origin (tests, daphne). In production pages go through
+WSGI (`masthead serve`), which is faster for them."""
 
 import os
 
 from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "masthead.settings")
-application = get_asgi_application()
+django_application = get_asgi_application()  # sets Django up before the consumers import models
+
+from channels.auth import AuthMiddlewareStack  # noqa: E402
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+
+from masthead.chat.routing import websocket_urlpatterns  # noqa: E402
+
+application = ProtocolTypeRouter(
+    {
+        "http": django_application,
+        "websocket": AllowedHostsOriginValidator(
+            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+        ),
+    }
+)

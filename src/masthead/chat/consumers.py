@@ -1,0 +1,306 @@
+"""The chat socket: one connection of one person to one publication's room (docs/chat-protocol.md).
+
+The consumer authenticates, checks access, then hands every write to masthead.chat.services,
+which store the change and broadcast it after the commit. Broadcasts reach the consumer as
+`chat.event` messages carrying the JSON text encoded once for everyone; the consumer filters
+paid-only events with the access it looked up at connect and sends the text as it is, so a
+broadcast costs no query per connection.
+"""
+
+import json
+import logging
+import time
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+
+from masthead.chat import events, presence, rules, services
+from masthead.chat.models import ChatMessage
+from masthead.chat.services import ChatRefused
+from masthead.core.ratelimit import RateLimited
+from masthead.publications.models import Publication
+
+log = logging.getLogger(__name__)
+
+NOT_SIGNED_IN = 4401
+FORBIDDEN = 4403
+NOT_FOUND = 4404
+CATCH_UP_ROUNDS = 4  # of events.REPLAY_LIMIT events each; a client further behind reloads
+TYPING_EVERY = 2.0  # seconds: more frequent typing frames from one socket are dropped
+BROKEN = "Something went wrong. Please try again."
+UNREADABLE = "The chat did not understand that. Reload the page and try again."
+
+
+class ChatConsumer(AsyncWebsocketConsumer):
+    publication = None
+    access = None
+    is_in_room = False  # joined the group and the presence count
+    replayed_through = 0  # the newest event sent by a catch-up; older live events are dropped
+    typed_at = 0.0
+
+    async def connect(self):
+        # Accept first, then close with a code: a socket closed before it is accepted reaches
+        # the browser as a bare failure, without the code that says why.
+        await self.accept()
+        person = self.scope.get("user")
+        if person is None or not person.is_authenticated:
+            await self.refuse(rules.SIGN_IN_FIRST, NOT_SIGNED_IN)
+            return
+        self.person = person
+        slug = self.scope["url_route"]["kwargs"]["slug"]
+        opened = await database_sync_to_async(open_room)(person, slug)
+        if opened is None:
+            await self.refuse("This publication has no chat.", NOT_FOUND)
+            return
+        self.publication, self.access, last_event_id = opened
+        if not self.access.may_read:
+            await self.refuse(self.access.read_refusal, FORBIDDEN)
+            return
+        self.group = events.room_group(self.publication.id)
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        presence.tracker().join(self.publication.id, person.pk, self.channel_name)
+        self.is_in_room = True
+        await self.send_json(welcome(self.access, last_event_id))
+
+    async def disconnect(self, code):
+        if self.is_in_room:
+            self.is_in_room = False
+            presence.tracker().leave(self.publication.id, self.channel_name)
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    async def refuse(self, message: str | None, code: int) -> None:
+        await self.send_json({"type": "error", "message": message or BROKEN})
+        await self.close(code)
+
+    async def send_json(self, content: dict) -> None:
+        await self.send(text_data=json.dumps(content))
+
+    # From the client ------------------------------------------------------------------------
+
+    async def receive(self, text_data=None, bytes_data=None):
+        if self.access is None or not self.access.may_read:
+            return  # refused at connect; the close is on its way
+        try:
+            frame = json.loads(text_data) if text_data is not None else None
+        except ValueError:
+            frame = None
+        if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
+            await self.send_json({"type": "error", "message": UNREADABLE})
+            return
+        kind = frame["type"]
+        if kind == "ping":
+            await self.send_json({"type": "pong"})
+            return
+        handler = HANDLERS.get(kind)
+        if handler is None:
+            await self.send_json({"type": "error", "message": UNREADABLE})
+            return
+        # Access may have changed since connect (banned, unsubscribed, muted, made staff).
+        self.access = await database_sync_to_async(rules.access_for)(self.person, self.publication)
+        if not self.access.may_read:
+            await self.refuse(self.access.read_refusal, FORBIDDEN)
+            return
+        client_id = frame.get("client_id") if kind == "post" else None
+        try:
+            reply = await handler(self, frame)
+        except (ChatRefused, RateLimited) as refusal:
+            reply = {"type": "error", "message": str(refusal)}
+        except Exception:
+            log.exception("chat: %s from person %s failed", kind, self.person.pk)
+            reply = {"type": "error", "message": BROKEN}
+        if reply is not None:
+            if reply["type"] == "error" and isinstance(client_id, str):
+                reply["client_id"] = client_id
+            await self.send_json(reply)
+
+    async def on_hello(self, frame):
+        after = frame.get("after") or 0
+        if not isinstance(after, int) or isinstance(after, bool) or after < 0:
+            raise ChatRefused(UNREADABLE)
+        is_truncated = True
+        for _ in range(CATCH_UP_ROUNDS):
+            payloads, is_truncated = await database_sync_to_async(events.events_after)(
+                self.publication.id, after
+            )
+            for payload in payloads:
+                if self.access.sees_paid or not payload["paid_only"]:
+                    await self.send_json(payload)
+                after = max(after, payload["id"])
+            if not is_truncated:
+                break
+        self.replayed_through = max(self.replayed_through, after)
+        return {"type": "caught_up", "last_event_id": after, "truncated": is_truncated}
+
+    async def on_post(self, frame):
+        thread_id = frame.get("thread_id")
+        if thread_id is None:
+            message, _ = await database_sync_to_async(services.post_thread)(
+                self.person,
+                self.publication,
+                client_id=frame.get("client_id"),
+                body=frame.get("body"),
+                image_ids=frame.get("image_ids") or [],
+                is_paid_only=frame.get("is_paid_only") is True,
+                are_replies_closed=frame.get("are_replies_closed") is True,
+            )
+        else:
+            message, _ = await database_sync_to_async(services.post_reply)(
+                self.person,
+                self.publication,
+                thread_id=an_id(thread_id),
+                client_id=frame.get("client_id"),
+                body=frame.get("body"),
+            )
+        return {"type": "ack", "client_id": message.client_id, "message_id": message.id}
+
+    async def on_edit(self, frame):
+        await database_sync_to_async(services.edit_message)(
+            self.person,
+            self.publication,
+            message_id=an_id(frame.get("message_id")),
+            body=frame.get("body"),
+        )
+
+    async def on_delete(self, frame):
+        await database_sync_to_async(services.delete_message)(
+            self.person, self.publication, message_id=an_id(frame.get("message_id"))
+        )
+
+    async def on_react(self, frame):
+        await database_sync_to_async(services.toggle_reaction)(
+            self.person,
+            self.publication,
+            message_id=an_id(frame.get("message_id")),
+            reaction=frame.get("reaction"),
+        )
+
+    async def on_hide(self, frame):
+        await database_sync_to_async(services.hide_message)(
+            self.person, self.publication, message_id=an_id(frame.get("message_id"))
+        )
+
+    async def on_mute(self, frame):
+        await database_sync_to_async(services.mute)(
+            self.person, self.publication, person_id=an_id(frame.get("person_id"))
+        )
+
+    async def on_unmute(self, frame):
+        await database_sync_to_async(services.unmute)(
+            self.person, self.publication, person_id=an_id(frame.get("person_id"))
+        )
+
+    async def on_close_replies(self, frame):
+        await database_sync_to_async(services.set_replies_closed)(
+            self.person,
+            self.publication,
+            thread_id=an_id(frame.get("thread_id")),
+            are_closed=frame.get("closed") is True,
+        )
+
+    async def on_typing(self, frame):
+        thread_id = frame.get("thread_id")
+        if thread_id is not None:
+            thread_id = an_id(thread_id)
+        now = time.monotonic()
+        if now - self.typed_at < TYPING_EVERY:
+            return None
+        self.typed_at = now
+        await self.channel_layer.group_send(
+            self.group,
+            {
+                "type": "chat.typing",
+                "sender": self.channel_name,
+                "text": json.dumps(
+                    {
+                        "type": "typing",
+                        "person_id": self.person.pk,
+                        "name": self.person.name,
+                        "thread_id": thread_id,
+                    }
+                ),
+            },
+        )
+
+    async def on_read(self, frame):
+        thread_id, message_id = an_id(frame.get("thread_id")), an_id(frame.get("message_id"))
+        await database_sync_to_async(mark_read)(
+            self.person, self.publication, self.access, thread_id, message_id
+        )
+
+    # From the channel layer -----------------------------------------------------------------
+
+    async def chat_event(self, event):
+        if event["paid_only"] and not self.access.sees_paid:
+            return
+        if event["event_id"] <= self.replayed_through:
+            return  # a catch-up already sent it (or a newer event of the same message)
+        await self.send(text_data=event["text"])
+
+    async def chat_presence(self, event):
+        await self.send(text_data=event["text"])
+
+    async def chat_typing(self, event):
+        if event["sender"] != self.channel_name:
+            await self.send(text_data=event["text"])
+
+    async def chat_revoke(self, event):
+        """The heartbeat found that this person may no longer read: look again, then go."""
+        self.access = await database_sync_to_async(rules.access_for)(self.person, self.publication)
+        if not self.access.may_read:
+            await self.refuse(self.access.read_refusal, FORBIDDEN)
+
+
+HANDLERS = {
+    "hello": ChatConsumer.on_hello,
+    "post": ChatConsumer.on_post,
+    "edit": ChatConsumer.on_edit,
+    "delete": ChatConsumer.on_delete,
+    "react": ChatConsumer.on_react,
+    "hide": ChatConsumer.on_hide,
+    "mute": ChatConsumer.on_mute,
+    "unmute": ChatConsumer.on_unmute,
+    "close_replies": ChatConsumer.on_close_replies,
+    "typing": ChatConsumer.on_typing,
+    "read": ChatConsumer.on_read,
+}
+
+
+def an_id(value) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+        raise ChatRefused(UNREADABLE)
+    return value
+
+
+def welcome(access: rules.ChatAccess, last_event_id: int) -> dict:
+    start_refusal = rules.thread_refusal(access)
+    return {
+        "type": "welcome",
+        "person_id": access.person_id,
+        "is_staff": access.is_staff,
+        "may_start": start_refusal is None,
+        "start_refusal": start_refusal,
+        "is_muted": access.is_muted,
+        "last_event_id": last_event_id,
+    }
+
+
+def open_room(person, slug: str):
+    """(publication, the person's access, the newest event id), or None for no such room."""
+    publication = Publication.objects.filter(slug=slug).first()
+    if publication is None:
+        return None
+    access = rules.access_for(person, publication)
+    if access.may_read:
+        services.note_visit(person, publication)
+    return publication, access, events.latest_event_id(publication.id)
+
+
+def mark_read(person, publication, access, thread_id: int, message_id: int) -> None:
+    thread = (
+        ChatMessage.objects.filter(id=thread_id, publication=publication, thread__isnull=True)
+        .select_related("thread")
+        .first()
+    )
+    if thread is None or not rules.may_see(access, thread):
+        raise ChatRefused("That thread does not exist any more.")
+    services.mark_read(person, thread, message_id)

@@ -1,0 +1,234 @@
+"""Who is here: one ChatPresence row per open chat socket, written by this process in batches,
+and the count of people in each room broadcast to the room when it changes.
+
+One tracker per server process (per event loop) does all presence work, so the database sees
+one bulk insert and one bulk delete per flush whatever the number of sockets opening and
+closing, and one refresh per heartbeat for all of this process's sockets. A process that dies
+stops refreshing its rows, and they stop counting once older than PRESENCE_WINDOW.
+
+The heartbeat also rechecks who may still read: a person banned or unsubscribed while
+connected is sent `chat.revoke` and disconnected (close 4403).
+"""
+
+import asyncio
+import contextlib
+import json
+import logging
+import weakref
+from collections import defaultdict
+from datetime import timedelta
+
+from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from masthead.chat import rules
+from masthead.chat.events import room_group
+from masthead.chat.models import ChatPresence, ChatReaders
+from masthead.engagement.models import Ban
+from masthead.publications.models import Membership, Publication
+from masthead.subscriptions.models import Subscription, SubscriptionStatus
+
+log = logging.getLogger(__name__)
+
+FLUSH_SECONDS = 0.5  # joins and leaves are written, and counts broadcast, this often at most
+HEARTBEAT_SECONDS = 30
+PRESENCE_WINDOW = timedelta(seconds=75)  # a row not refreshed for this long no longer counts
+CHUNK = 500  # ids per IN (...) list
+
+
+def chunks(items: list, size: int = CHUNK):
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def presence_message(count: int) -> dict:
+    return {"type": "chat.presence", "text": json.dumps({"type": "presence", "count": count})}
+
+
+def count_present(publication_id: int) -> int:
+    """People (not sockets) with the room open in any process."""
+    cutoff = timezone.now() - PRESENCE_WINDOW
+    return (
+        ChatPresence.objects.filter(publication_id=publication_id, seen_at__gte=cutoff)
+        .values("person_id")
+        .distinct()
+        .count()
+    )
+
+
+def people_who_may_not_read(publication_id: int, person_ids: set[int]) -> set[int]:
+    """Of these connected people, those who may no longer read the room.
+
+    rules.access_for decides; it is asked only about the people whose standing may have
+    changed: everyone but the staff and, when all subscribers may read, the active subscribers
+    who are not banned. That keeps the heartbeat at a few queries per room, not per person.
+    """
+    publication = Publication.objects.filter(id=publication_id).first()
+    if publication is None:
+        return set(person_ids)
+    readers = rules.settings_for(publication).readers
+    suspects: set[int] = set()
+    for part in chunks(sorted(person_ids)):
+        staff = set(
+            Membership.objects.filter(
+                publication_id=publication_id, person_id__in=part
+            ).values_list("person_id", flat=True)
+        )
+        settled = set(staff)
+        if readers == ChatReaders.SUBSCRIBERS:
+            subscribed = set(
+                Subscription.objects.filter(
+                    publication_id=publication_id,
+                    person_id__in=part,
+                    status=SubscriptionStatus.ACTIVE,
+                ).values_list("person_id", flat=True)
+            )
+            banned = set(
+                Ban.objects.filter(publication_id=publication_id, person_id__in=part).values_list(
+                    "person_id", flat=True
+                )
+            )
+            settled |= subscribed - banned
+        suspects |= set(part) - settled
+    people = get_user_model().objects.filter(id__in=suspects)
+    return {
+        person.pk for person in people if not rules.access_for(person, publication).may_read
+    } | (suspects - {person.pk for person in people})
+
+
+class PresenceTracker:
+    """This process's sockets, by room; see the module's docstring."""
+
+    def __init__(self):
+        self.rooms: dict[int, dict[str, int]] = defaultdict(dict)  # room: {channel: person}
+        self.joined: dict[str, tuple[int, int]] = {}  # channel: (room, person), not yet written
+        self.left: set[str] = set()  # channels whose rows are to be deleted
+        self.dirty: set[int] = set()  # rooms whose count may have changed
+        self.last_counts: dict[int, int] = {}
+        self.wake = asyncio.Event()
+        self.flusher = asyncio.get_running_loop().create_task(self.run_flushes())
+        self.heart = asyncio.get_running_loop().create_task(self.run_heartbeats())
+
+    # Called by the consumers (on the event loop, never blocking) ----------------------------
+
+    def join(self, publication_id: int, person_id: int, channel_name: str) -> None:
+        self.rooms[publication_id][channel_name] = person_id
+        self.joined[channel_name] = (publication_id, person_id)
+        self.dirty.add(publication_id)
+        self.wake.set()
+
+    def leave(self, publication_id: int, channel_name: str) -> None:
+        if self.rooms.get(publication_id, {}).pop(channel_name, None) is None:
+            return
+        if not self.rooms[publication_id]:
+            del self.rooms[publication_id]
+        if self.joined.pop(channel_name, None) is None:
+            self.left.add(channel_name)  # its row was written: delete it
+        self.dirty.add(publication_id)
+        self.wake.set()
+
+    # The loops ------------------------------------------------------------------------------
+
+    async def run_flushes(self) -> None:
+        while True:
+            await self.wake.wait()
+            self.wake.clear()
+            try:
+                await self.flush()
+            except Exception:  # the database may be briefly away; try again next time
+                log.exception("chat presence: flush failed")
+            await asyncio.sleep(FLUSH_SECONDS)
+
+    async def flush(self) -> None:
+        joined, self.joined = self.joined, {}
+        left, self.left = self.left, set()
+        dirty, self.dirty = self.dirty, set()
+        counts = await database_sync_to_async(write_changes)(joined, left, dirty)
+        await self.broadcast(counts, only_changed=False)
+
+    async def run_heartbeats(self) -> None:
+        while True:
+            await asyncio.sleep(HEARTBEAT_SECONDS)
+            try:
+                await self.beat()
+            except Exception:
+                log.exception("chat presence: heartbeat failed")
+
+    async def beat(self) -> None:
+        rooms = {room: dict(channels) for room, channels in self.rooms.items()}
+        pending = set(self.joined)  # rows not written yet: the next flush writes them
+        channels = [c for members in rooms.values() for c in members if c not in pending]
+        counts, revoked = await database_sync_to_async(refresh)(rooms, channels)
+        await self.broadcast(counts, only_changed=True)
+        layer = get_channel_layer()
+        for channel_name in revoked:
+            await layer.send(channel_name, {"type": "chat.revoke"})
+
+    async def broadcast(self, counts: dict[int, int], *, only_changed: bool) -> None:
+        layer = get_channel_layer()
+        for room, count in counts.items():
+            if only_changed and self.last_counts.get(room) == count:
+                continue
+            self.last_counts[room] = count
+            await layer.group_send(room_group(room), presence_message(count))
+            if room not in self.rooms:
+                self.last_counts.pop(room, None)
+
+    def stop(self) -> None:
+        self.flusher.cancel()
+        self.heart.cancel()
+
+
+def write_changes(
+    joined: dict[str, tuple[int, int]], left: set[str], dirty: set[int]
+) -> dict[int, int]:
+    now = timezone.now()
+    ChatPresence.objects.bulk_create(
+        [
+            ChatPresence(publication_id=room, person_id=person, channel_name=channel, seen_at=now)
+            for channel, (room, person) in joined.items()
+        ],
+        batch_size=CHUNK,
+        ignore_conflicts=True,
+    )
+    for part in chunks(sorted(left)):
+        ChatPresence.objects.filter(channel_name__in=part).delete()
+    return {room: count_present(room) for room in dirty}
+
+
+def refresh(rooms: dict[int, dict[str, int]], channels: list[str]) -> tuple[dict, list[str]]:
+    """The heartbeat's database work: keep this process's rows alive, forget dead processes'
+    rows, count every room, and find the sockets whose person may no longer read."""
+    now = timezone.now()
+    for part in chunks(channels):
+        ChatPresence.objects.filter(channel_name__in=part).update(seen_at=now)
+    ChatPresence.objects.filter(seen_at__lt=now - 2 * PRESENCE_WINDOW).delete()
+    counts = {room: count_present(room) for room in rooms}
+    revoked = []
+    for room, members in rooms.items():
+        refused = people_who_may_not_read(room, set(members.values()))
+        revoked += [channel for channel, person in members.items() if person in refused]
+    return counts, revoked
+
+
+_trackers: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, PresenceTracker]" = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def tracker() -> PresenceTracker:
+    """The tracker of the running event loop (one per server process; one per test's loop)."""
+    loop = asyncio.get_running_loop()
+    found = _trackers.get(loop)
+    if found is None:
+        found = _trackers[loop] = PresenceTracker()
+    return found
+
+
+def stop_tracker() -> None:
+    with contextlib.suppress(RuntimeError):
+        found = _trackers.pop(asyncio.get_running_loop(), None)
+        if found is not None:
+            found.stop()
