@@ -2,6 +2,7 @@
 
 masthead demo        set up the demo publication and serve it with its worker and mail sink
 masthead serve       the production web server (granian, WSGI)
+masthead chatserver  the chat's WebSocket server (granian, ASGI, Channels)
 masthead worker      the task worker (django-tasks-db)
 masthead mailsink    a local SMTP server that keeps every message under $DATA_DIR/mail
 masthead migrate     apply database migrations
@@ -38,6 +39,8 @@ def main(argv: list[str] | None = None) -> int:
         return run_demo(argv[1:])
     if command == "serve":
         return run_serve(argv[1:])
+    if command == "chatserver":
+        return run_chatserver(argv[1:])
     if command == "mailsink":
         return run_mailsink(argv[1:])
     return run_django([ALIASES.get(command, command), *argv[1:]])
@@ -82,15 +85,22 @@ def run_demo(argv: list[str]) -> int:
     if options.no_serve:
         return 0
     sink_port = os.environ.get("MASTHEAD_MAIL_SINK_PORT", "8025")
+    # No proxy in the demo: pages (WSGI) on PORT, the chat's sockets on PORT+1, and the pages
+    # are told where to connect.
+    chat_port = options.port + 1
+    os.environ["MASTHEAD_CHAT_PORT"] = str(chat_port)
     return supervise(
         {
             "web": [*serve_command(options.host, options.port, workers=2)],
+            "chat": [*chatserver_command(options.host, chat_port, workers=1)],
             "worker": [sys.executable, "-m", "masthead", "worker"],
             "mailsink": [sys.executable, "-m", "masthead", "mailsink"],
         },
         banner=(
             f"\n  Engineering At Scale is live at http://{options.host}:{options.port}/\n"
             f"  Archive:   http://{options.host}:{options.port}/archive/\n"
+            f"  Chat:      http://{options.host}:{options.port}/chat/ "
+            f"(its sockets on port {chat_port})\n"
             f"  Mail sink: smtp://127.0.0.1:{sink_port}; read what subscribers get at "
             f"http://{options.host}:{options.port}/mail/\n"
             f"  Admin:     http://{options.host}:{options.port}/admin/ "
@@ -116,6 +126,37 @@ def run_serve(argv: list[str]) -> int:
     if subprocess.call([sys.executable, "-m", "masthead", "collectstatic", "--no-input", "-v0"]):
         return 1
     os.execv(sys.executable, serve_command(options.host, options.port, options.workers))
+    return 0  # not reached
+
+
+# Every open socket is a request in flight for granian, which by default holds backlog/workers
+# of them per worker (1,024): raise it, or the 1,025th reader waits for someone to leave.
+CHAT_MAX_CONNECTIONS = 50_000
+
+
+def chatserver_command(host: str, port: int, workers: int) -> list[str]:
+    return [
+        sys.executable, "-m", "granian", "--interface", "asginl", "--host", host,
+        "--port", str(port), "--workers", str(workers), "--backlog", "4096",
+        "--backpressure", str(CHAT_MAX_CONNECTIONS), "--no-access-log", "masthead.asgi:application",
+    ]  # fmt: skip
+
+
+def run_chatserver(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="masthead chatserver",
+        description="Serve the chat's WebSockets (/ws/chat/<publication>/). More than one worker "
+        "(or more than one chatserver) needs REDIS_URL, so that they share the rooms.",
+    )
+    parser.add_argument("--host", default=os.environ.get("MASTHEAD_HOST", "127.0.0.1"))
+    parser.add_argument(
+        "--port", type=int, default=int(os.environ.get("MASTHEAD_CHAT_PORT") or "8001")
+    )
+    parser.add_argument("--workers", type=int, default=int(os.environ.get("CHAT_WORKERS", "1")))
+    options = parser.parse_args(argv)
+    if options.workers > 1 and not os.environ.get("REDIS_URL"):
+        parser.error("--workers above 1 needs REDIS_URL: without it each worker is its own room")
+    os.execv(sys.executable, chatserver_command(options.host, options.port, options.workers))
     return 0  # not reached
 
 
