@@ -15,7 +15,7 @@ from django.template.defaultfilters import linebreaksbr, urlize
 from django.utils import timezone
 from django.utils.html import escape
 
-from masthead.chat import events, rules
+from masthead.chat import digests, events, rules
 from masthead.chat.models import (
     ChatImage,
     ChatMessage,
@@ -141,6 +141,7 @@ def _post(person, publication, *, client_id, body, thread=None, image_ids=(), fi
             events.record(message, EventKind.POSTED)
             if thread is None:
                 _announce_if_first(publication)
+                digests.schedule_digest(message)
     except IntegrityError:  # the same client id, written by a concurrent resend
         return ChatMessage.objects.get(author=person, client_id=client_id), False
     return message, True

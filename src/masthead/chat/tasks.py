@@ -1,48 +1,39 @@
-"""Chat emails: the announcement of a chat's first thread."""
+"""Chat emails: the announcement of a chat's first thread, and the digest of new threads.
+
+Both are safe to run twice (digests.py claims each person before sending). When some sends
+fail, the task runs again later for those people, a few times at most.
+"""
 
 from django.tasks import task
+from django.utils import timezone
 
-from masthead.chat import rules
-from masthead.chat.models import ChatMessage, ChatReaders
-from masthead.core.mail import build_email, publication_sender
-from masthead.publications.links import publication_link
+from masthead.chat import digests
 from masthead.publications.models import Publication
-from masthead.subscriptions.models import Subscription, SubscriptionStatus
-from masthead.subscriptions.services import unsubscribe_token
 
 
 @task()
-def announce_first_thread(publication_id: int) -> int:
+def announce_first_thread(publication_id: int, attempt: int = 1) -> int:
     """Tell the subscribers who may read the chat that it has started; returns emails sent."""
     publication = Publication.objects.filter(id=publication_id).first()
-    if publication is None or rules.settings_for(publication).readers == ChatReaders.PAID:
-        return 0  # paid subscribers do not exist yet: there is nobody to announce to
-    thread = (
-        ChatMessage.objects.filter(publication=publication, thread__isnull=True)
-        .select_related("author")
-        .order_by("id")
-        .first()
-    )
-    if thread is None:
+    if publication is None:
         return 0
-    chat_url = publication_link(publication, "chat:room")
-    sent = 0
-    subscriptions = Subscription.objects.filter(
-        publication=publication, status=SubscriptionStatus.ACTIVE
-    ).select_related("person")
-    for subscription in subscriptions.iterator():
-        build_email(
-            "chat_first_thread",
-            subscription.person.email,
-            {
-                "publication": publication,
-                "thread": thread,
-                "chat_url": chat_url,
-                "unsubscribe_url": publication_link(
-                    publication, "subscriptions:unsubscribe", unsubscribe_token(subscription)
-                ),
-            },
-            from_email=publication_sender(publication),
-        ).send()
-        sent += 1
-    return sent
+    outcome = digests.announce_first_thread(publication)
+    if outcome.failed and attempt < digests.MAX_ATTEMPTS:
+        announce_first_thread.using(run_after=timezone.now() + digests.RETRY_DELAY).enqueue(
+            publication_id, attempt + 1
+        )
+    return outcome.sent
+
+
+@task()
+def send_chat_digest(publication_id: int, attempt: int = 1) -> int:
+    """Email the readers with the digest on the threads they missed; returns emails sent."""
+    publication = Publication.objects.filter(id=publication_id).first()
+    if publication is None:
+        return 0
+    outcome = digests.send_digests(publication)
+    if outcome.failed and attempt < digests.MAX_ATTEMPTS:
+        send_chat_digest.using(run_after=timezone.now() + digests.RETRY_DELAY).enqueue(
+            publication_id, attempt + 1
+        )
+    return outcome.sent
