@@ -8,6 +8,7 @@ from django.utils.text import slugify
 from masthead.accounts.models import Person
 from masthead.core.rendering import render_markdown
 from masthead.demo import content
+from masthead.demo.chat import load_demo_chat
 from masthead.demo.notes import load_demo_notes
 from masthead.engagement.models import Comment, Like
 from masthead.engagement.services import recount_post_engagement
@@ -50,6 +51,7 @@ def load_demo_publication() -> Publication:
         post = ensure_post(publication, author, title, subtitle, date)
         ensure_engagement(post, readers, like_count, comment_count)
     load_demo_notes(publication)  # after the posts: notes link to and restack the newest one
+    load_demo_chat(publication)  # marked announced: loading emails no demo subscriber
     return publication
 
 
