@@ -213,3 +213,12 @@ def test_a_writer_cannot_be_muted_from_the_desk(writer, writer_client, publicati
     assert response.status_code == 200
     assert "cannot be muted" in response.text
     assert not ChatMute.objects.exists()
+
+
+def test_out_of_range_ids_are_not_found_not_errors(writer_client, publication):
+    huge = 10**30
+
+    unmute = writer_client.post(reverse("desk:chat_unmute", args=[publication.slug, huge]))
+    mute = writer_client.post(reverse("desk:chat_mute_author", args=[publication.slug, huge]))
+
+    assert (unmute.status_code, mute.status_code) == (404, 404)

@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -11,6 +12,13 @@ from masthead.chat.models import ChatMessage, ChatMute
 from masthead.desk.lookups import MANAGERS, get_membership
 
 HIDDEN_SHOWN = 20  # the most recently hidden messages listed
+MAX_ID = 2**63 - 1  # larger ids from the URL are no row's, and the database cannot compare them
+
+
+def _an_id(value: int) -> int:
+    if value > MAX_ID:
+        raise Http404("No such person or message.")
+    return value
 
 
 @login_required
@@ -54,7 +62,9 @@ def chat_settings(request, publication_slug):
 def chat_unmute(request, publication_slug, person_id):
     membership = get_membership(request.user, publication_slug, roles=MANAGERS)
     try:
-        was_muted = services.unmute(request.user, membership.publication, person_id=person_id)
+        was_muted = services.unmute(
+            request.user, membership.publication, person_id=_an_id(person_id)
+        )
     except services.ChatRefused as error:
         messages.error(request, str(error))
     else:
@@ -72,7 +82,9 @@ def chat_mute_author(request, publication_slug, message_id):
     membership = get_membership(request.user, publication_slug, roles=MANAGERS)
     publication = membership.publication
     message = get_object_or_404(
-        ChatMessage.objects.select_related("author"), id=message_id, publication=publication
+        ChatMessage.objects.select_related("author"),
+        id=_an_id(message_id),
+        publication=publication,
     )
     try:
         services.mute(request.user, publication, person_id=message.author_id)

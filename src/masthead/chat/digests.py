@@ -22,7 +22,7 @@ from masthead.chat.models import ChatMessage, ChatPresence, ChatReader
 from masthead.core.mail import build_email, publication_sender
 from masthead.delivery.models import Suppression
 from masthead.engagement.models import Ban
-from masthead.publications.links import publication_link, publication_root, site_path
+from masthead.publications.links import publication_root, site_path
 from masthead.publications.models import Membership
 from masthead.subscriptions.models import Subscription, SubscriptionStatus
 from masthead.subscriptions.services import unsubscribe_token
@@ -128,7 +128,8 @@ def announce_first_thread(publication) -> Outcome:
     )
     if first is None:
         return outcome
-    chat_url = publication_link(publication, "chat:room")
+    root = publication_root(publication)
+    chat_url = root + site_path("chat:room")
     subscriptions = (
         Subscription.objects.filter(publication=publication, status=SubscriptionStatus.ACTIVE)
         .exclude(person_id=first.author_id)
@@ -170,9 +171,8 @@ def announce_first_thread(publication) -> Outcome:
                     "thread": first,
                     "is_quoted": first.is_visible and (access.sees_paid or not first.is_paid_only),
                     "chat_url": chat_url,
-                    "unsubscribe_url": publication_link(
-                        publication, "subscriptions:unsubscribe", unsubscribe_token(subscription)
-                    ),
+                    "unsubscribe_url": root
+                    + site_path("subscriptions:unsubscribe", unsubscribe_token(subscription)),
                 },
                 from_email=publication_sender(publication),
             )
