@@ -3,7 +3,7 @@
 masthead demo        set up the demo publication and serve it with its worker and mail sink
 masthead serve       the production web server (granian, WSGI)
 masthead chatserver  the chat's WebSocket server (granian, ASGI, Channels)
-masthead worker      the task worker (django-tasks-db)
+masthead worker      the task worker (django-tasks-db), which also restarts stalled sends
 masthead mailsink    a local SMTP server that keeps every message under $DATA_DIR/mail
 masthead migrate     apply database migrations
 masthead createadmin create the install's superuser (for /admin/)
@@ -21,7 +21,6 @@ from pathlib import Path
 
 ALIASES = {
     "createadmin": "createsuperuser",
-    "worker": "db_worker",
     "import-subscribers": "import_subscribers",
     "process-bounces": "process_bounces",
 }

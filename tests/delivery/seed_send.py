@@ -1,21 +1,26 @@
 """Run in a subprocess by the fault test: seed N active subscribers and one send, print its id.
 
-Usage: python tests/delivery/seed_send.py N   (with MASTHEAD_DATA_DIR etc. in the environment)
+Usage: python tests/delivery/seed_send.py N [--without-tasks]
+(with MASTHEAD_DATA_DIR etc. in the environment). --without-tasks: the send's tasks are lost, as
+if every worker carrying it had died between starting its task and queueing the next.
 """
 
 import os
 import sys
 
 
-def main(count: int) -> None:
+def main(count: int, is_without_tasks: bool) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "masthead.settings")
     import django
 
     django.setup()
+    from django.db import transaction
     from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult
 
     from masthead.accounts.models import Person
     from masthead.delivery.services.fan_out import create_send
+    from masthead.delivery.tasks import run_send
     from masthead.posts.services import create_post
     from masthead.publications.models import Publication
     from masthead.subscriptions.models import Subscription, SubscriptionStatus
@@ -36,9 +41,12 @@ def main(count: int) -> None:
     post = create_post(
         publication, [author], title="Every reader, once", body_markdown="Hello **all**."
     )
-    send = create_send(post)
+    with transaction.atomic():
+        send = create_send(post)
+        if is_without_tasks:
+            DBTaskResult.objects.filter(task_path=run_send.module_path).delete()
     print(send.id, flush=True)
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]))
+    main(int(sys.argv[1]), "--without-tasks" in sys.argv[2:])

@@ -12,7 +12,8 @@ from django.utils import timezone
 from masthead.delivery.models import Delivery, DeliveryState, Send, SendState
 from masthead.delivery.services.limits import claim_lease
 
-HOSTNAME = socket.gethostname()
+# Worker ids are host:pid:random; the task worker's must fit in 64 characters.
+HOSTNAME = socket.gethostname()[:40]
 
 
 @dataclass
@@ -29,13 +30,20 @@ def new_worker_id() -> str:
 
 
 def _is_dead_claimer(claimed_by: str, worker_id: str) -> bool:
-    host, _, rest = claimed_by.partition(":")
+    return claimed_by != worker_id and is_dead_local_process(claimed_by)
+
+
+def is_dead_local_process(process_id: str) -> bool:
+    """Whether a host:pid:... id names a process of this host that no longer runs. An earlier id
+    of this very process counts as dead: that run is over, and the process does something else.
+    Ids of other hosts, or of processes that cannot be checked, count as alive."""
+    host, _, rest = process_id.partition(":")
     pid_text, _, _ = rest.partition(":")
-    if host != HOSTNAME or not pid_text.isdigit() or claimed_by == worker_id:
+    if host != HOSTNAME or not pid_text.isdigit():
         return False
     pid = int(pid_text)
     if pid == os.getpid():
-        return True  # an earlier run in this very process, which is now doing something else
+        return True
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
