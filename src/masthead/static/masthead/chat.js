@@ -258,14 +258,10 @@
     ws.addEventListener("close", (event) => {
       if (socket !== ws) return;
       lost();
-      if (event.code === 4401 || event.code === 4403) {
+      if (event.code === 4401 || event.code === 4403 || event.code === 4404) {
+        // Refused for good (the server sent its reason as an error just before): stop trying.
         isRefused = true;
         setConnection("refused");
-        showError(
-          event.code === 4401
-            ? "You are signed out. Sign in again to take part in the chat."
-            : "You can no longer take part in this chat. Reload the page to see why."
-        );
         return;
       }
       scheduleReconnect();
@@ -394,7 +390,9 @@
   function applyEvent(event) {
     const message = event.message;
     if (!message || typeof message.id !== "number") return;
-    lastEventId = Math.max(lastEventId, event.id);
+    // Until caught_up, events may skip ahead of the replay (live ones sent before our hello):
+    // only caught_up says everything up to its id has arrived.
+    if (isCaughtUp) lastEventId = Math.max(lastEventId, event.id);
     if ((applied.get(message.id) || 0) >= event.id) return; // seen this change, or a newer one
     const isFirstSight = !applied.has(message.id) && !document.getElementById(`message-${message.id}`);
     applied.set(message.id, event.id);
