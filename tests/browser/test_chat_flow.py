@@ -8,6 +8,7 @@ in the demo, so the page connects across origins with MASTHEAD_CHAT_PORT's setti
 runs in a thread of this process so that it shares the test database.
 """
 
+import io
 import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -16,6 +17,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.db import connection
 from django.test import Client
+from PIL import Image
 from playwright.sync_api import expect
 
 from masthead.chat import services
@@ -142,6 +144,12 @@ def open_chat(context, url):
     return page, problems
 
 
+def png_bytes() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), (40, 90, 160)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
 def wait_until_live(page):
     page.locator('[data-connection][data-state="live"]').wait_for(state="attached", timeout=WAIT)
 
@@ -158,13 +166,20 @@ def test_a_thread_and_a_reply_cross_between_two_browsers_and_an_outsider_is_refu
         "aria-current", "page"
     )
 
-    # The writer starts a thread; it appears in the subscriber's room by itself.
+    # The writer starts a thread with a photo; it appears in the subscriber's room by itself.
     writer_page.get_by_placeholder("Start a thread…").fill("What are you reading this week?")
+    writer_page.locator("[data-image-input]").set_input_files(
+        files=[{"name": "shelf.png", "mimeType": "image/png", "buffer": png_bytes()}]
+    )
+    writer_page.locator('.chat-preview[data-state="done"]').wait_for(timeout=WAIT)
     writer_page.get_by_role("button", name="Post thread").click()
     arrived = subscriber_page.locator(".chat-thread", has_text="What are you reading this week?")
     arrived.wait_for(timeout=WAIT)
     thread = ChatMessage.objects.get(body="What are you reading this week?")
     assert thread.author == writer
+    assert thread.images.count() == 1
+    expect(arrived.locator(".chat-message__images img")).to_have_count(1)
+    assert arrived.locator(".chat-message__images img").evaluate("img => img.naturalWidth") > 0
     assert subscriber_page.evaluate("window.notReloaded") is True
     # The writer's own page swapped its "Sending…" card for the stored thread.
     writer_page.locator(f"#message-{thread.id}").wait_for(timeout=WAIT)

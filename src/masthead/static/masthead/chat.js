@@ -710,8 +710,8 @@
 
     async function upload(file) {
       const node = el("div", { class: "chat-preview", "data-state": "uploading" });
+      // Shown from the stored copy once uploaded: the page's CSP does not allow blob: images.
       const image = el("img", { alt: `Uploading ${file.name}` });
-      image.src = URL.createObjectURL(file);
       const remove = el("button", { type: "button", "aria-label": `Remove ${file.name}` }, "×");
       node.append(image, remove);
       previews.append(node);
@@ -738,6 +738,7 @@
         }
         if (!response.ok || !result.id) throw new Error(result.error || `The upload failed (${response.status}). Try again.`);
         entry.id = result.id;
+        image.src = result.url;
         node.dataset.state = "done";
         image.alt = file.name;
       } catch (error) {
