@@ -3,7 +3,7 @@ PORT ?= 8000
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint fmt check serve bench-serve bench-import bench-delivery clean
+.PHONY: demo test lint fmt check serve bench-serve bench-import bench-delivery bench-chat clean
 
 demo: $(VENV)/.installed
 	$(BIN)/masthead demo --port $(PORT)
@@ -27,6 +27,10 @@ bench-serve: $(VENV)/.installed
 
 bench-delivery: $(VENV)/.installed
 	$(BIN)/python bench/delivery.py $(RECIPIENTS)
+
+# The clients use the `websockets` package, from the test extras.
+bench-chat: $(VENV)/.installed-test
+	$(BIN)/python bench/chat.py $(CLIENTS)
 
 bench-import: $(VENV)/.installed
 	$(BIN)/python bench/import_subscribers.py $(ROWS)

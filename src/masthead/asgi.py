@@ -15,11 +15,22 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 
 from masthead.chat.routing import websocket_urlpatterns  # noqa: E402
 
+
+def with_raw_send(app):
+    """Keep the server's own send in the scope: the chat's fan-out sends each broadcast
+    straight to it, past the session middleware's wrapper (which acts on HTTP responses only)."""
+
+    async def keep_raw_send(scope, receive, send):
+        return await app({**scope, "raw_send": send}, receive, send)
+
+    return keep_raw_send
+
+
 application = ProtocolTypeRouter(
     {
         "http": django_application,
-        "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+        "websocket": with_raw_send(
+            AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
         ),
     }
 )

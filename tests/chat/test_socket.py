@@ -54,6 +54,20 @@ async def frame_of(socket, frame_type: str, **fields) -> dict:
             return frame
 
 
+async def sent(socket) -> tuple[dict, dict]:
+    """(ack, event) of the poster's own message; the event may arrive before the ack."""
+    ack, events = None, {}
+    while ack is None or ack["client_id"] not in events:
+        frame = await socket.receive_json_from(timeout=WAIT)
+        if frame["type"] == "ack":
+            ack = frame
+        elif frame["type"] == "event" and frame["kind"] == "posted":
+            events[frame["message"]["client_id"]] = frame
+        elif frame["type"] == "error":
+            raise AssertionError(frame)
+    return ack, events[ack["client_id"]]
+
+
 async def frames_until(socket, kind: str) -> list[dict]:
     """Every frame up to and including the first of this type, presence frames left out."""
     frames = []
@@ -168,14 +182,14 @@ def test_a_subscriber_receives_the_writers_new_thread_and_the_writer_gets_an_ack
     async def scenario():
         reader_socket, _ = await join(subscriber)
         writer_socket, _ = await join(writer)
-        sent = await post(writer_socket, "Welcome, everyone")
-        ack = await frame_of(writer_socket, "ack")
+        frame = await post(writer_socket, "Welcome, everyone")
+        ack, _ = await sent(writer_socket)
         event = await frame_of(reader_socket, "event")
-        assert ack["client_id"] == sent["client_id"]
+        assert ack["client_id"] == frame["client_id"]
         assert event["kind"] == "posted"
         assert event["paid_only"] is False
         assert event["message"]["id"] == ack["message_id"]
-        assert event["message"]["client_id"] == sent["client_id"]
+        assert event["message"]["client_id"] == frame["client_id"]
         assert "Welcome, everyone" in event["message"]["html"]
         await leave(reader_socket, writer_socket)
 
@@ -188,11 +202,10 @@ def test_a_reply_reaction_edit_and_delete_reach_the_room(writer, subscriber, pub
         writer_socket, _ = await join(writer)
         reader_socket, _ = await join(subscriber)
         await post(writer_socket, "A thread")
-        thread_id = (await frame_of(writer_socket, "ack"))["message_id"]
+        thread_id = (await sent(writer_socket))[0]["message_id"]
         await frame_of(reader_socket, "event")
         await post(reader_socket, "A reply", thread_id=thread_id)
-        reply_id = (await frame_of(reader_socket, "ack"))["message_id"]
-        await frame_of(writer_socket, "event")  # the thread
+        reply_id = (await sent(reader_socket))[0]["message_id"]
         event = await frame_of(writer_socket, "event")
         assert (event["message"]["thread_id"], event["message"]["reply_count"]) == (thread_id, 1)
         await writer_socket.send_json_to(
@@ -239,14 +252,13 @@ def test_hello_with_an_old_id_returns_the_missed_events_once(writer, subscriber,
         await leave(reader_socket)  # the reader's connection drops
         writer_socket, _ = await join(writer)
         await post(writer_socket, "First")
-        first_id = (await frame_of(writer_socket, "ack"))["message_id"]
+        first_id = (await sent(writer_socket))[0]["message_id"]
         await post(writer_socket, "Second")
-        await frame_of(writer_socket, "ack")
+        await sent(writer_socket)
         await writer_socket.send_json_to(
             {"type": "edit", "message_id": first_id, "body": "First, edited"}
         )
-        await frame_of(writer_socket, "event")  # its own edit, broadcast
-        await frame_of(writer_socket, "event")
+        await frame_of(writer_socket, "event", kind="edited")  # stored: it was broadcast
 
         reader_socket, _ = await join(subscriber)
         await reader_socket.send_json_to({"type": "hello", "after": welcome["last_event_id"]})
@@ -275,10 +287,10 @@ def test_a_paid_only_thread_is_not_delivered_to_free_subscribers(writer, subscri
         reader_socket, welcome = await join(subscriber)
         writer_socket, _ = await join(writer)
         await post(writer_socket, "For paid subscribers", is_paid_only=True)
-        paid = await frame_of(writer_socket, "event")
+        _, paid = await sent(writer_socket)
         assert paid["paid_only"] is True
         await post(writer_socket, "For everyone")
-        free = await frame_of(writer_socket, "event")
+        _, free = await sent(writer_socket)
         # The first event the reader gets is the free thread: the paid one was filtered out.
         assert (await frame_of(reader_socket, "event"))["id"] == free["id"]
         await reader_socket.send_json_to({"type": "hello", "after": welcome["last_event_id"]})
@@ -379,9 +391,9 @@ def test_read_moves_the_read_mark_of_a_thread(writer, subscriber, publication):
         writer_socket, _ = await join(writer)
         reader_socket, _ = await join(subscriber)
         await post(writer_socket, "Thread")
-        thread_id = (await frame_of(writer_socket, "ack"))["message_id"]
+        thread_id = (await sent(writer_socket))[0]["message_id"]
         await post(writer_socket, "Reply", thread_id=thread_id)
-        reply_id = (await frame_of(writer_socket, "ack"))["message_id"]
+        reply_id = (await sent(writer_socket))[0]["message_id"]
         await reader_socket.send_json_to(
             {"type": "read", "thread_id": thread_id, "message_id": reply_id}
         )

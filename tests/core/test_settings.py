@@ -63,7 +63,7 @@ def test_no_variables_give_the_embedded_parts(tmp_path):
     assert "journal_mode=WAL" in found["sqlite_options"]["init_command"]
     assert found["sqlite_options"]["transaction_mode"] == "IMMEDIATE"
     assert found["cache"].endswith("LocMemCache")
-    assert found["channels"] == "channels.layers.InMemoryChannelLayer"
+    assert found["channels"] == "masthead.chat.layers.InMemoryChannelLayer"
     assert found["tasks"] == "django_tasks_db.DatabaseBackend"
     assert found["mail"]["host"] == "127.0.0.1" and found["mail"]["port"] == 8025
     assert found["media"] == str(tmp_path / "media")

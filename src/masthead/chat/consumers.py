@@ -1,9 +1,9 @@
 """The chat socket: one connection of one person to one publication's room (docs/chat-protocol.md).
 
 The consumer authenticates, checks access, then hands every write to masthead.chat.services,
-which store the change and broadcast it after the commit. Broadcasts reach the consumer as
-`chat.event` messages carrying the JSON text encoded once for everyone; the consumer filters
-paid-only events with the access it looked up at connect and sends the text as it is, so a
+which store the change and broadcast it after the commit. Broadcasts carry the JSON text
+encoded once for everyone; the process's relay for the room (presence.py) filters paid-only
+events with the access each consumer looked up at connect and sends the text as it is, so a
 broadcast costs no query per connection.
 """
 
@@ -11,6 +11,7 @@ import json
 import logging
 import time
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
@@ -34,8 +35,9 @@ UNREADABLE = "The chat did not understand that. Reload the page and try again."
 class ChatConsumer(AsyncWebsocketConsumer):
     publication = None
     access = None
-    is_in_room = False  # joined the group and the presence count
+    is_in_room = False  # gets the room's broadcasts and counts as here
     replayed_through = 0  # the newest event sent by a catch-up; older live events are dropped
+    catching_up: list | None = None  # live events held back while a catch-up is being sent
     typed_at = 0.0
 
     async def connect(self):
@@ -57,16 +59,26 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self.refuse(self.access.read_refusal, FORBIDDEN)
             return
         self.group = events.room_group(self.publication.id)
-        await self.channel_layer.group_add(self.group, self.channel_name)
-        presence.tracker().join(self.publication.id, person.pk, self.channel_name)
-        self.is_in_room = True
+        # The server's own send, past the session middleware's wrapper (which only acts on
+        # HTTP responses): the room's fan-out calls it once per socket per broadcast.
+        self.raw_send = self.scope.get("raw_send") or self.base_send
         await self.send_json(welcome(self.access, last_event_id))
+        await presence.tracker().join(self)
+        self.is_in_room = True
 
     async def disconnect(self, code):
         if self.is_in_room:
             self.is_in_room = False
-            presence.tracker().leave(self.publication.id, self.channel_name)
-            await self.channel_layer.group_discard(self.group, self.channel_name)
+            presence.tracker().leave(self)
+
+    async def dispatch(self, message):
+        # Channels' dispatch hops to the database thread before every handler to close stale
+        # connections: per socket, per broadcast. Every query here runs in
+        # database_sync_to_async, which closes them itself, so a broadcast stays query-free.
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def refuse(self, message: str | None, code: int) -> None:
         await self.send_json({"type": "error", "message": message or BROKEN})
@@ -118,17 +130,25 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if not isinstance(after, int) or isinstance(after, bool) or after < 0:
             raise ChatRefused(UNREADABLE)
         is_truncated = True
-        for _ in range(CATCH_UP_ROUNDS):
-            payloads, is_truncated = await database_sync_to_async(events.events_after)(
-                self.publication.id, after
-            )
-            for payload in payloads:
-                if self.access.sees_paid or not payload["paid_only"]:
-                    await self.send_json(payload)
-                after = max(after, payload["id"])
-            if not is_truncated:
-                break
-        self.replayed_through = max(self.replayed_through, after)
+        self.catching_up = []
+        try:
+            for _ in range(CATCH_UP_ROUNDS):
+                payloads, is_truncated = await database_sync_to_async(events.events_after)(
+                    self.publication.id, after
+                )
+                for payload in payloads:
+                    if self.access.sees_paid or not payload["paid_only"]:
+                        await self.send_json(payload)
+                    after = max(after, payload["id"])
+                if not is_truncated:
+                    break
+            self.replayed_through = max(self.replayed_through, after)
+        finally:
+            held_back, self.catching_up = self.catching_up, None
+        # Live events that arrived meanwhile and were not part of the catch-up, in order.
+        for message in held_back:
+            if message["event_id"] > self.replayed_through:
+                await self.send(text_data=message["text"])
         return {"type": "caught_up", "last_event_id": after, "truncated": is_truncated}
 
     async def on_post(self, frame):
@@ -227,21 +247,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             self.person, self.publication, self.access, thread_id, message_id
         )
 
-    # From the channel layer -----------------------------------------------------------------
-
-    async def chat_event(self, event):
-        if event["paid_only"] and not self.access.sees_paid:
-            return
-        if event["event_id"] <= self.replayed_through:
-            return  # a catch-up already sent it (or a newer event of the same message)
-        await self.send(text_data=event["text"])
-
-    async def chat_presence(self, event):
-        await self.send(text_data=event["text"])
-
-    async def chat_typing(self, event):
-        if event["sender"] != self.channel_name:
-            await self.send(text_data=event["text"])
+    # From the channel layer (the room's broadcasts come through presence.py's relay) ---------
 
     async def chat_revoke(self, event):
         """The heartbeat found that this person may no longer read: look again, then go."""

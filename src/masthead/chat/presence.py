@@ -1,10 +1,15 @@
-"""Who is here: one ChatPresence row per open chat socket, written by this process in batches,
-and the count of people in each room broadcast to the room when it changes.
+"""This process's chat sockets, by room: the fan-out of the room's broadcasts to them, and who
+is here (one ChatPresence row per open socket, written in batches).
 
-One tracker per server process (per event loop) does all presence work, so the database sees
-one bulk insert and one bulk delete per flush whatever the number of sockets opening and
-closing, and one refresh per heartbeat for all of this process's sockets. A process that dies
-stops refreshing its rows, and they stop counting once older than PRESENCE_WINDOW.
+Fan-out: the process, not each socket, is a member of the room's channel-layer group. One
+relay per room receives each broadcast once and hands the pre-encoded text to every local
+socket that may see it, straight to the server's send: no query, no queue and no task per
+socket. With Redis, a broadcast is one message per server process, not one per reader.
+
+Presence: one tracker per server process (per event loop), so the database sees one bulk
+insert and one bulk delete per flush whatever the number of sockets opening and closing, and
+one refresh per heartbeat for all of this process's sockets. A process that dies stops
+refreshing its rows, and they stop counting once older than PRESENCE_WINDOW.
 
 The heartbeat also rechecks who may still read: a person banned or unsubscribed while
 connected is sent `chat.revoke` and disconnected (close 4403).
@@ -103,6 +108,9 @@ class PresenceTracker:
 
     def __init__(self):
         self.rooms: dict[int, dict[str, int]] = defaultdict(dict)  # room: {channel: person}
+        self.sockets: dict[int, dict] = defaultdict(dict)  # room: {channel: consumer}
+        self.relays: dict[int, asyncio.Task] = {}
+        self.relay_ready: dict[int, asyncio.Event] = {}
         self.joined: dict[str, tuple[int, int]] = {}  # channel: (room, person), not yet written
         self.left: set[str] = set()  # channels whose rows are to be deleted
         self.dirty: set[int] = set()  # rooms whose count may have changed
@@ -111,23 +119,87 @@ class PresenceTracker:
         self.flusher = asyncio.get_running_loop().create_task(self.run_flushes())
         self.heart = asyncio.get_running_loop().create_task(self.run_heartbeats())
 
-    # Called by the consumers (on the event loop, never blocking) ----------------------------
+    # Called by the consumers ------------------------------------------------------------------
 
-    def join(self, publication_id: int, person_id: int, channel_name: str) -> None:
-        self.rooms[publication_id][channel_name] = person_id
-        self.joined[channel_name] = (publication_id, person_id)
+    async def join(self, consumer) -> None:
+        """From now on the socket gets the room's broadcasts, and counts as here."""
+        publication_id, channel_name = consumer.publication.id, consumer.channel_name
+        await self.open_relay(publication_id)
+        self.sockets[publication_id][channel_name] = consumer
+        self.rooms[publication_id][channel_name] = consumer.person.pk
+        self.joined[channel_name] = (publication_id, consumer.person.pk)
         self.dirty.add(publication_id)
         self.wake.set()
 
-    def leave(self, publication_id: int, channel_name: str) -> None:
+    def leave(self, consumer) -> None:
+        publication_id, channel_name = consumer.publication.id, consumer.channel_name
         if self.rooms.get(publication_id, {}).pop(channel_name, None) is None:
             return
+        self.sockets[publication_id].pop(channel_name, None)
         if not self.rooms[publication_id]:
             del self.rooms[publication_id]
+            del self.sockets[publication_id]
         if self.joined.pop(channel_name, None) is None:
             self.left.add(channel_name)  # its row was written: delete it
         self.dirty.add(publication_id)
         self.wake.set()
+
+    # Fan-out ----------------------------------------------------------------------------------
+
+    async def open_relay(self, publication_id: int) -> None:
+        ready = self.relay_ready.get(publication_id)
+        if ready is None:
+            ready = self.relay_ready[publication_id] = asyncio.Event()
+            layer = get_channel_layer()
+            channel = await layer.new_channel()
+            await layer.group_add(room_group(publication_id), channel)
+            self.relays[publication_id] = asyncio.get_running_loop().create_task(
+                self.relay(publication_id, channel)
+            )
+            ready.set()
+        await ready.wait()
+
+    async def relay(self, publication_id: int, channel: str) -> None:
+        layer = get_channel_layer()
+        try:
+            while True:
+                message = await layer.receive(channel)
+                try:
+                    await self.deliver(publication_id, message)
+                except Exception:
+                    log.exception("chat: delivering %s failed", message.get("type"))
+        finally:
+            with contextlib.suppress(Exception):
+                await layer.group_discard(room_group(publication_id), channel)
+
+    async def deliver(self, publication_id: int, message: dict) -> None:
+        consumers = list(self.sockets.get(publication_id, {}).values())
+        kind = message["type"]
+        if kind == "chat.event":
+            is_paid_only, event_id = message["paid_only"], message["event_id"]
+            targets = []
+            for consumer in consumers:
+                if is_paid_only and not consumer.access.sees_paid:
+                    continue
+                if consumer.catching_up is not None:
+                    consumer.catching_up.append(message)  # sent after the catch-up, in order
+                    continue
+                if event_id > consumer.replayed_through:
+                    targets.append(consumer)
+        elif kind == "chat.typing":
+            targets = [c for c in consumers if c.channel_name != message["sender"]]
+        else:  # chat.presence
+            targets = consumers
+        # All at once: awaiting each send in turn waits for the server once per socket (about
+        # four times slower with granian). A socket that is closing raises; its disconnect
+        # is on its way.
+        frame = {"type": "websocket.send", "text": message["text"]}
+        await asyncio.gather(*(c.raw_send(frame) for c in targets), return_exceptions=True)
+
+    def close_idle_relays(self) -> None:
+        for publication_id in [room for room in self.relays if room not in self.sockets]:
+            self.relays.pop(publication_id).cancel()
+            self.relay_ready.pop(publication_id, None)
 
     # The loops ------------------------------------------------------------------------------
 
@@ -157,6 +229,7 @@ class PresenceTracker:
                 log.exception("chat presence: heartbeat failed")
 
     async def beat(self) -> None:
+        self.close_idle_relays()
         rooms = {room: dict(channels) for room, channels in self.rooms.items()}
         pending = set(self.joined)  # rows not written yet: the next flush writes them
         channels = [c for members in rooms.values() for c in members if c not in pending]
@@ -179,6 +252,8 @@ class PresenceTracker:
     def stop(self) -> None:
         self.flusher.cancel()
         self.heart.cancel()
+        for relay in self.relays.values():
+            relay.cancel()
 
 
 def write_changes(
