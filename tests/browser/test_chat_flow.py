@@ -193,13 +193,19 @@ def test_a_thread_and_a_reply_cross_between_two_browsers_and_an_outsider_is_refu
     arrived.locator(".chat-thread__link").click()
     subscriber_page.wait_for_url(f"**/chat/threads/{thread.id}/")
     wait_until_live(subscriber_page)
+    # Both are here, and the writer sees the subscriber typing.
+    expect(writer_page.locator("[data-presence]")).to_have_text("2 people here", timeout=WAIT)
     subscriber_page.get_by_placeholder("Write a reply…").fill("A novel about lighthouses.")
+    expect(writer_page.locator("[data-typing]")).to_have_text(
+        "Sam Subscriber is typing…", timeout=WAIT
+    )
     subscriber_page.get_by_role("button", name="Reply").click()
 
     writer_reply = writer_page.locator(".chat-message--reply", has_text="lighthouses")
     writer_reply.wait_for(timeout=WAIT)
     assert writer_page.evaluate("window.notReloaded") is True
     expect(writer_reply.locator(".chat-message__author")).to_have_text("Sam Subscriber")
+    expect(writer_page.locator("[data-typing]")).to_have_text("")  # the reply ends the typing
     expect(writer_page.locator("[data-reply-count]")).to_have_text("1")
     reply = ChatMessage.objects.get(thread=thread)
     assert (reply.author, reply.body) == (subscriber, "A novel about lighthouses.")

@@ -397,6 +397,7 @@
     const isFirstSight = !applied.has(message.id) && !document.getElementById(`message-${message.id}`);
     applied.set(message.id, event.id);
     if (message.author_id === me && message.client_id) removePending(message.client_id);
+    if (event.kind === "posted") stopTyping(message.author_id);
     if (view === "room") applyToRoom(event, message, isFirstSight);
     else applyToThread(message);
   }
@@ -547,7 +548,16 @@
     renderTyping();
   }
 
+  function stopTyping(personId) {
+    const typist = typists.get(personId);
+    if (!typist) return;
+    clearTimeout(typist.timer);
+    typists.delete(personId);
+    renderTyping();
+  }
+
   function renderTyping() {
+    if (!typingLine) return;
     const names = Array.from(typists.values(), (typist) => typist.name);
     if (!names.length) typingLine.textContent = "";
     else if (names.length === 1) typingLine.textContent = `${names[0]} is typing…`;
