@@ -13,6 +13,13 @@ IS_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 CHROMIUM = "/usr/bin/chromium"
 
 
+def pytest_collection_modifyitems(items):
+    """Browser tests run last: Playwright keeps an event loop running in the main thread for
+    the rest of the session, and async_to_sync (chat broadcasts, socket tests) refuses to run
+    in a thread that has one."""
+    items.sort(key=lambda item: "tests/browser/" in item.nodeid)
+
+
 def require_service(is_available: bool, reason: str) -> None:
     """Skip on a developer's machine when a service is missing; fail in CI, where it must exist."""
     if is_available:
