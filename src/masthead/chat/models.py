@@ -78,6 +78,11 @@ class ChatMessage(models.Model):
         ]
         indexes = [
             models.Index(fields=["publication", "thread", "-id"], name="chat_message_history_idx"),
+            # The room lists threads (thread is null) by newest activity, paged by this key.
+            models.Index(
+                fields=["publication", "thread", "-last_activity_at", "-id"],
+                name="chat_thread_activity_idx",
+            ),
         ]
 
     def __str__(self):
