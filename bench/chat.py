@@ -306,6 +306,8 @@ def one_run(label, urls, servers, sessions, writer_keys, args) -> dict:
     # Warm the servers up (imports, templates, the first queries), then measure RSS before.
     asyncio.run(warm_up(urls, writer_keys[0]))
     rss_before = servers_rss_kb(servers)
+    pids = [pid for server in servers for pid in worker_pids(server)]
+    print(f"  server worker pids (for py-spy): {pids}", flush=True)
     processes = []
     count = args.client_processes
     started = time.monotonic()

@@ -152,8 +152,7 @@ async def thread_crosses_servers(port_a: int, port_b: int, sessions: dict) -> No
         assert "Hello from B" in reply["message"]["html"]
 
 
-def test_a_message_sent_through_one_server_reaches_a_reader_on_another(tmp_path):
-    require_service(bool(REDIS_URL), "no Redis: set MASTHEAD_TEST_REDIS_URL=redis://host:port/db")
+def server_env(tmp_path: Path, redis_url: str | None) -> dict:
     env = {
         key: value
         for key, value in os.environ.items()
@@ -161,13 +160,22 @@ def test_a_message_sent_through_one_server_reaches_a_reader_on_another(tmp_path)
     }
     env.update(
         MASTHEAD_DATA_DIR=str(tmp_path),
-        MASTHEAD_SECRET_KEY="scale-out-test-secret",
+        MASTHEAD_SECRET_KEY="chat-server-test-secret",
         MASTHEAD_HTTPS="0",
         MASTHEAD_DB_CONN_MAX_AGE="0",
-        REDIS_URL=REDIS_URL,
         DJANGO_SETTINGS_MODULE="masthead.settings",
         PYTHONPATH=str(ROOT),
     )
+    if redis_url:
+        env["REDIS_URL"] = redis_url
+    return env
+
+
+@contextlib.contextmanager
+def chat_servers(tmp_path: Path, count: int, redis_url: str | None):
+    """Start `count` real chat servers on one seeded scratch database; yields (ports, the
+    writer's and the reader's session keys)."""
+    env = server_env(tmp_path, redis_url)
     servers = []
     with scratch_database_url(tmp_path) as database_url:
         if database_url:
@@ -182,7 +190,7 @@ def test_a_message_sent_through_one_server_reaches_a_reader_on_another(tmp_path)
                 env=env, cwd=ROOT, check=True, capture_output=True, text=True, timeout=60,
             )  # fmt: skip
             sessions = json.loads(seeded.stdout.strip().splitlines()[-1])
-            ports = [free_port(), free_port()]
+            ports = [free_port() for _ in range(count)]
             for port in ports:
                 log = tmp_path / f"chatserver-{port}.log"
                 server = subprocess.Popen(
@@ -191,7 +199,7 @@ def test_a_message_sent_through_one_server_reaches_a_reader_on_another(tmp_path)
                 )  # fmt: skip
                 servers.append(server)
                 wait_for_port(port, server, log)
-            asyncio.run(thread_crosses_servers(*ports, sessions))
+            yield ports, sessions
         finally:
             for server in servers:
                 server.terminate()
@@ -201,3 +209,9 @@ def test_a_message_sent_through_one_server_reaches_a_reader_on_another(tmp_path)
                 except subprocess.TimeoutExpired:
                     server.kill()
                     server.wait()
+
+
+def test_a_message_sent_through_one_server_reaches_a_reader_on_another(tmp_path):
+    require_service(bool(REDIS_URL), "no Redis: set MASTHEAD_TEST_REDIS_URL=redis://host:port/db")
+    with chat_servers(tmp_path, 2, REDIS_URL) as (ports, sessions):
+        asyncio.run(thread_crosses_servers(*ports, sessions))
