@@ -172,3 +172,21 @@ def test_the_header_offers_subscribe_and_sign_in(client, published_post):
 
     assert f'href="{reverse("subscriptions:subscribe")}">Subscribe' in text
     assert ">Sign in</a>" in text
+
+
+def test_a_subscribed_reader_is_not_offered_subscribe_again(client, published_post):
+    from masthead.subscriptions.models import Subscription, SubscriptionStatus
+
+    person = make_person()
+    subscription = Subscription.objects.create(
+        publication=published_post.publication, person=person, status=SubscriptionStatus.PENDING
+    )
+    client.force_login(person)
+    subscribe_link = f'href="{reverse("subscriptions:subscribe")}">Subscribe'
+    assert subscribe_link in client.get(reverse("posts:home")).text  # not confirmed yet
+
+    subscription.status = SubscriptionStatus.ACTIVE
+    subscription.save()
+    text = client.get(reverse("posts:home")).text
+    assert subscribe_link not in text
+    assert ">Account</a>" in text

@@ -130,8 +130,8 @@ def test_the_feed_costs_the_same_queries_with_1_or_50_subscriptions(
     client = signed_in(reader)
 
     # Routing (2), session, user, subscriptions, follows, writers, merged ids, notes, likes,
-    # the composer's role check.
-    with django_assert_max_num_queries(11):
+    # the composer's role check, the header's "subscribed?".
+    with django_assert_max_num_queries(12):
         response = client.get("/notes/feed/")
 
     assert response.status_code == 200

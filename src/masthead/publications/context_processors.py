@@ -24,8 +24,25 @@ def navigation() -> list[tuple[str, str]]:
     return items
 
 
+def is_subscribed(request, publication) -> bool:
+    """Whether the signed-in reader already subscribes: then the header offers no Subscribe."""
+    from masthead.subscriptions.models import Subscription, SubscriptionStatus
+
+    user = request.user
+    return user.is_authenticated and (
+        Subscription.objects.filter(
+            publication=publication, person=user, status=SubscriptionStatus.ACTIVE
+        ).exists()
+    )
+
+
 def publication(request):
     current = getattr(request, "publication", None)
     if current is None:
         return {"publication": None, "nav_items": []}
-    return {"publication": current, "nav_items": navigation()}
+    return {
+        "publication": current,
+        "nav_items": navigation(),
+        # A callable: the query runs only when a template asks.
+        "is_subscribed": lambda: is_subscribed(request, current),
+    }
