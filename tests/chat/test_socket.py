@@ -441,3 +441,21 @@ def test_an_unsubscribed_reader_is_disconnected_by_the_heartbeat(writer, subscri
         await leave(writer_socket)
 
     run(scenario)
+
+
+def test_leaving_the_room_counts_as_the_readers_last_visit(subscriber, publication):
+    from masthead.chat.models import ChatReader
+
+    def last_seen():
+        return ChatReader.objects.get(person=subscriber).last_seen_at
+
+    seen = []
+
+    async def scenario():
+        socket, _ = await join(subscriber)
+        seen.append(await database_sync_to_async(last_seen)())
+        await leave(socket)
+
+    run(scenario)
+    assert seen[0] is not None
+    assert last_seen() > seen[0]

@@ -70,6 +70,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if self.is_in_room:
             self.is_in_room = False
             presence.tracker().leave(self)
+            # Leaving counts as the last visit too: a digest leaves out what they were here for.
+            await database_sync_to_async(services.note_visit)(self.person, self.publication)
 
     async def dispatch(self, message):
         # Channels' dispatch hops to the database thread before every handler to close stale
