@@ -137,7 +137,7 @@ def chatserver_command(host: str, port: int, workers: int) -> list[str]:
     return [
         sys.executable, "-m", "granian", "--interface", "asginl", "--host", host,
         "--port", str(port), "--workers", str(workers), "--backlog", "4096",
-        "--backpressure", str(CHAT_MAX_CONNECTIONS), "--no-access-log", "masthead.asgi:application",
+        "--backpressure", str(CHAT_MAX_CONNECTIONS), "--no-access-log", "masthead.chatserver:application",
     ]  # fmt: skip
 
 
