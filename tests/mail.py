@@ -44,6 +44,7 @@ class ReceivedMessage:
 class SMTPSink:
     def __init__(self):
         self.messages: list[ReceivedMessage] = []
+        self.connections: set[tuple] = set()  # the client's (host, port) of each connection
         self._lock = threading.Lock()
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
@@ -52,6 +53,7 @@ class SMTPSink:
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
         with self._lock:
+            self.connections.add(tuple(session.peer))
             self.messages.append(
                 ReceivedMessage(
                     envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content

@@ -86,6 +86,31 @@ def test_the_first_thread_is_announced_once_to_each_active_subscriber(
 
     assert tasks_of(ANNOUNCE).count() == 1
     assert len(smtp_sink.messages) == 3
+    assert len(smtp_sink.connections) == 1  # one SMTP connection for the whole announcement
+
+
+def test_the_mail_server_being_down_delays_the_announcement_without_losing_it(
+    publication, writer, settings, run_worker, clock
+):
+    reader = subscribe(publication, "Patient")
+    sink = RefusingSink(refused=set())  # not started yet: nothing listens on its port
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": sink.port, "timeout": 5},
+        }
+    }
+    start_thread(writer, publication)
+    run_worker()
+    assert ChatReader.objects.get(person=reader).digest_through_id == 0  # the claim came back
+
+    sink.controller.start()
+    try:
+        clock.shift(digests.RETRY_DELAY)
+        run_worker()
+    finally:
+        sink.controller.stop()
+    assert len(sink.to(reader.email)) == 1
 
 
 def test_the_announcement_run_twice_emails_nobody_twice(publication, writer, smtp_sink, run_worker):

@@ -10,10 +10,12 @@ Digests are gathered per window (an hour, on the clock): the first thread of a w
 the one digest task of its publication for the end of the window, if anyone has the digest on.
 """
 
+import contextlib
 import datetime as dt
 import logging
 from dataclasses import dataclass
 
+from django.core.mail import mailers
 from django.db import transaction
 from django.db.models import Exists, Max, OuterRef, Q
 
@@ -88,7 +90,7 @@ def _is_suppressed(publication):
     )
 
 
-def _send_claimed(reader: ChatReader, through_id: int, message) -> bool | None:
+def _send_claimed(reader: ChatReader, through_id: int, message, connection) -> bool | None:
     """Claim the reader up to `through_id`, then send; None when another run claimed them."""
     before = reader.digest_through_id
     claimed = ChatReader.objects.filter(id=reader.id, digest_through_id=before).update(
@@ -97,7 +99,7 @@ def _send_claimed(reader: ChatReader, through_id: int, message) -> bool | None:
     if not claimed:
         return None
     try:
-        message.send()
+        connection.send_messages([message])
     except Exception:  # any failure of the mail server: give the claim back, try them later
         ChatReader.objects.filter(id=reader.id, digest_through_id=through_id).update(
             digest_through_id=before
@@ -105,6 +107,22 @@ def _send_claimed(reader: ChatReader, through_id: int, message) -> bool | None:
         logger.exception("Chat email to person %s failed", reader.person_id)
         return False
     return True
+
+
+@contextlib.contextmanager
+def open_mailer():
+    """One mail server connection for a whole run. When the server cannot be reached, the
+    sends fail one by one, give their claims back, and the task tries those people later."""
+    connection = mailers.default
+    try:
+        connection.open()
+    except Exception:
+        logger.exception("Chat emails: the mail server cannot be reached")
+    try:
+        yield connection
+    finally:
+        with contextlib.suppress(Exception):
+            connection.close()
 
 
 def _count(outcome: Outcome, result: bool | None) -> None:
@@ -128,8 +146,6 @@ def announce_first_thread(publication) -> Outcome:
     )
     if first is None:
         return outcome
-    root = publication_root(publication)
-    chat_url = root + site_path("chat:room")
     subscriptions = (
         Subscription.objects.filter(publication=publication, status=SubscriptionStatus.ACTIVE)
         .exclude(person_id=first.author_id)
@@ -141,6 +157,14 @@ def announce_first_thread(publication) -> Outcome:
         .select_related("person")
         .order_by("id")
     )
+    with open_mailer() as connection:
+        _announce_batches(publication, first, subscriptions, connection, outcome)
+    return outcome
+
+
+def _announce_batches(publication, first, subscriptions, connection, outcome: Outcome) -> None:
+    root = publication_root(publication)
+    chat_url = root + site_path("chat:room")
     after = 0
     while batch := list(subscriptions.filter(id__gt=after)[:BATCH]):
         after = batch[-1].id
@@ -176,8 +200,7 @@ def announce_first_thread(publication) -> Outcome:
                 },
                 from_email=publication_sender(publication),
             )
-            _count(outcome, _send_claimed(reader, first.id, message))
-    return outcome
+            _count(outcome, _send_claimed(reader, first.id, message, connection))
 
 
 # The digest ------------------------------------------------------------------------------------
@@ -219,8 +242,6 @@ def send_digests(publication) -> Outcome:
         .annotate(seen_at=Max("seen_at"))
         .values_list("person_id", "seen_at")
     )
-    root = publication_root(publication)
-    chat_url = root + site_path("chat:room")
     readers = (
         ChatReader.objects.filter(
             publication=publication, is_digest_on=True, digest_through_id__lt=newest_id
@@ -229,32 +250,39 @@ def send_digests(publication) -> Outcome:
         .select_related("person")
         .order_by("id")
     )
-    for reader in readers.iterator(chunk_size=BATCH):
-        access = rules.access_for(reader.person, publication)
-        if not access.may_read:
-            continue
-        seen = [at for at in (reader.last_seen_at, here.get(reader.person_id)) if at is not None]
-        threads = digest_threads(reader, access, newest_id, max(seen, default=None))
-        shown = list(threads.select_related("author").order_by("-id")[:MAX_THREADS])
-        if not shown:
-            # Nothing they missed: move their mark on, so later runs skip them quickly.
-            ChatReader.objects.filter(
-                id=reader.id, digest_through_id=reader.digest_through_id
-            ).update(digest_through_id=newest_id)
-            continue
-        more_count = threads.count() - len(shown) if len(shown) == MAX_THREADS else 0
-        for thread in shown:
-            thread.url = root + site_path("chat:thread", thread.id)
-        message = build_email(
-            "chat_digest",
-            reader.person.email,
-            {
-                "publication": publication,
-                "threads": shown[::-1],
-                "more_count": more_count,
-                "chat_url": chat_url,
-            },
-            from_email=publication_sender(publication),
-        )
-        _count(outcome, _send_claimed(reader, newest_id, message))
+    root = publication_root(publication)
+    with open_mailer() as connection:
+        for reader in readers.iterator(chunk_size=BATCH):
+            _count(outcome, _send_digest(reader, publication, newest_id, here, root, connection))
     return outcome
+
+
+def _send_digest(reader, publication, newest_id, here, root, connection) -> bool | None:
+    """One reader's digest: sent (True), failed (False) or nothing to send (None)."""
+    access = rules.access_for(reader.person, publication)
+    if not access.may_read:
+        return None
+    seen = [at for at in (reader.last_seen_at, here.get(reader.person_id)) if at is not None]
+    threads = digest_threads(reader, access, newest_id, max(seen, default=None))
+    shown = list(threads.select_related("author").order_by("-id")[:MAX_THREADS])
+    if not shown:
+        # Nothing they missed: move their mark on, so later runs skip them quickly.
+        ChatReader.objects.filter(id=reader.id, digest_through_id=reader.digest_through_id).update(
+            digest_through_id=newest_id
+        )
+        return None
+    more_count = threads.count() - len(shown) if len(shown) == MAX_THREADS else 0
+    for thread in shown:
+        thread.url = root + site_path("chat:thread", thread.id)
+    message = build_email(
+        "chat_digest",
+        reader.person.email,
+        {
+            "publication": publication,
+            "threads": shown[::-1],
+            "more_count": more_count,
+            "chat_url": root + site_path("chat:room"),
+        },
+        from_email=publication_sender(publication),
+    )
+    return _send_claimed(reader, newest_id, message, connection)
