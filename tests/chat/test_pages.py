@@ -63,12 +63,13 @@ def test_the_navigation_shows_chat(client, publication, subscriber):
     assert f'href="{ROOM}"' in page.text and ">Chat</a>" in page.text
 
 
-def test_anonymous_visitors_are_sent_to_sign_in(client, writer, publication):
+def test_anonymous_visitors_are_invited_to_subscribe_or_sign_in(client, writer, publication):
     start_thread(writer, publication, body="Members only")
     response = client.get(ROOM)
-    assert response.status_code == 302
-    assert response.url.startswith(reverse("accounts:sign_in"))
-    assert "next=%2Fchat%2F" in response.url
+    assert response.status_code == 200
+    assert "Members only" not in response.text
+    assert f'href="{reverse("subscriptions:subscribe")}">Subscribe to join' in response.text
+    assert f'href="{reverse("accounts:sign_in")}?next=%2Fchat%2F">Sign in' in response.text
 
 
 def test_an_outsider_is_refused_and_offered_a_subscription(client, writer, outsider, publication):

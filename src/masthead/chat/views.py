@@ -79,7 +79,13 @@ def _allow_socket(request, response):
 def room(request):
     publication = get_request_publication(request)
     if not request.user.is_authenticated:
-        return redirect(_sign_in_url(request.get_full_path()))
+        # The navigation leads here: say what the chat is and how to join, not just "sign in".
+        context = {
+            "is_invitation": True,
+            "may_subscribe": True,
+            "sign_in_url": _sign_in_url(request.get_full_path()),
+        }
+        return render(request, "chat/refused.html", context)
     access, refusal = _reader_access(request, publication)
     if refusal:
         return refusal
