@@ -275,8 +275,11 @@ def test_hello_with_an_old_id_returns_the_missed_events_once(writer, subscriber,
             "last_event_id": max(e["id"] for e in events),
             "truncated": False,
         }
+        # Asked again from the newest id, the catch-up repeats the last ids it covers
+        # (CATCH_UP_OVERLAP): on PostgreSQL a lower id can commit after a higher one was seen,
+        # and a change that did is not lost. The client ignores what it already applied.
         await reader_socket.send_json_to({"type": "hello", "after": frames[-1]["last_event_id"]})
-        assert await frames_until(reader_socket, "caught_up") == [frames[-1]]
+        assert await frames_until(reader_socket, "caught_up") == frames
         await leave(reader_socket, writer_socket)
 
     run(scenario)

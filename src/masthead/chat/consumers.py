@@ -27,6 +27,10 @@ NOT_SIGNED_IN = 4401
 FORBIDDEN = 4403
 NOT_FOUND = 4404
 CATCH_UP_ROUNDS = 4  # of events.REPLAY_LIMIT events each; a client further behind reloads
+# Event ids are handed out when a change is written, not when it commits: on PostgreSQL a
+# lower id can commit after a higher one was seen. A catch-up therefore starts this many ids
+# before the client's last one; clients ignore changes they have already applied.
+CATCH_UP_OVERLAP = 100
 TYPING_EVERY = 2.0  # seconds: more frequent typing frames from one socket are dropped
 BROKEN = "Something went wrong. Please try again."
 UNREADABLE = "The chat did not understand that. Reload the page and try again."
@@ -36,7 +40,6 @@ class ChatConsumer(AsyncWebsocketConsumer):
     publication = None
     access = None
     is_in_room = False  # gets the room's broadcasts and counts as here
-    replayed_through = 0  # the newest event sent by a catch-up; older live events are dropped
     catching_up: list | None = None  # live events held back while a catch-up is being sent
     typed_at = 0.0
 
@@ -133,6 +136,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             raise ChatRefused(UNREADABLE)
         is_truncated = True
         self.catching_up = []
+        after = max(0, after - CATCH_UP_OVERLAP)
         try:
             for _ in range(CATCH_UP_ROUNDS):
                 payloads, is_truncated = await database_sync_to_async(events.events_after)(
@@ -144,13 +148,12 @@ class ChatConsumer(AsyncWebsocketConsumer):
                     after = max(after, payload["id"])
                 if not is_truncated:
                     break
-            self.replayed_through = max(self.replayed_through, after)
         finally:
             held_back, self.catching_up = self.catching_up, None
-        # Live events that arrived meanwhile and were not part of the catch-up, in order.
+        # Live events that arrived meanwhile, in order; any the catch-up also carried are
+        # ignored by the client.
         for message in held_back:
-            if message["event_id"] > self.replayed_through:
-                await self.send(text_data=message["text"])
+            await self.send(text_data=message["text"])
         return {"type": "caught_up", "last_event_id": after, "truncated": is_truncated}
 
     async def on_post(self, frame):

@@ -176,7 +176,7 @@ class PresenceTracker:
         consumers = list(self.sockets.get(publication_id, {}).values())
         kind = message["type"]
         if kind == "chat.event":
-            is_paid_only, event_id = message["paid_only"], message["event_id"]
+            is_paid_only = message["paid_only"]
             targets = []
             for consumer in consumers:
                 if is_paid_only and not consumer.access.sees_paid:
@@ -184,8 +184,7 @@ class PresenceTracker:
                 if consumer.catching_up is not None:
                     consumer.catching_up.append(message)  # sent after the catch-up, in order
                     continue
-                if event_id > consumer.replayed_through:
-                    targets.append(consumer)
+                targets.append(consumer)
         elif kind == "chat.typing":
             targets = [c for c in consumers if c.channel_name != message["sender"]]
         else:  # chat.presence
