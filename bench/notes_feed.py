@@ -115,6 +115,7 @@ def main() -> None:
         started = time.perf_counter()
         reader = seed()
         print(f"seeded in {time.perf_counter() - started:.1f}s", flush=True)
+        from masthead.core.cursors import parse_moment_cursor
         from masthead.notes import queries
 
         first_runs = []
@@ -125,7 +126,7 @@ def main() -> None:
         cursor, deep_ms, deep_queries = None, 0.0, 0
         for _ in range(DEEP_PAGE):
             page, deep_ms, deep_queries = timed_page(reader, cursor)
-            cursor = queries.parse_cursor(page.next_cursor)
+            cursor = parse_moment_cursor(page.next_cursor)
         first_ms = statistics.median(first_runs)
         print(f"first page: median of 5 {first_ms:.1f} ms, {first_queries} queries")
         print(f"page {DEEP_PAGE}: {deep_ms:.1f} ms, {deep_queries} queries")

@@ -5,7 +5,6 @@ queries whatever the room's size: one for the page's messages, then reactions, i
 unread counts for the whole page at once.
 """
 
-import datetime as dt
 import re
 from dataclasses import dataclass
 
@@ -15,35 +14,11 @@ from django.http import Http404
 
 from masthead.chat import events, rules, services
 from masthead.chat.models import ChatMessage
+from masthead.core.cursors import MomentCursor
 
 THREADS_PAGE_SIZE = 20
 REPLIES_PAGE_SIZE = 50
-_THREAD_CURSOR = re.compile(r"^(\d{1,19})-(\d{1,19})$")
 _ID = re.compile(r"^\d{1,18}$")
-
-
-@dataclass(frozen=True)
-class ThreadCursor:
-    """Where the next page of threads starts: threads with older activity than this one."""
-
-    last_activity_at: dt.datetime
-    id: int
-
-    def encode(self) -> str:
-        micros = int(self.last_activity_at.timestamp() * 1_000_000)
-        return f"{micros}-{self.id}"
-
-
-def parse_thread_cursor(raw: str | None) -> ThreadCursor | None:
-    """The position an "Older threads" link carries; anything unreadable means the first page."""
-    match = _THREAD_CURSOR.match(raw or "")
-    if not match:
-        return None
-    try:
-        moment = dt.datetime.fromtimestamp(int(match[1]) / 1_000_000, tz=dt.UTC)
-    except (OverflowError, OSError, ValueError):
-        return None
-    return ThreadCursor(moment, int(match[2]))
 
 
 def parse_message_id(raw: str | None) -> int | None:
@@ -77,7 +52,7 @@ class ThreadPage:
         return self.replies[-1].id if self.replies else self.thread.id
 
 
-def room_page(publication, person, access: rules.ChatAccess, cursor: ThreadCursor | None):
+def room_page(publication, person, access: rules.ChatAccess, cursor: MomentCursor | None):
     """The threads the person may see, most recent activity first, one page of them.
 
     Deleted or hidden threads stay while they have replies (the conversation under them is
@@ -89,10 +64,7 @@ def room_page(publication, person, access: rules.ChatAccess, cursor: ThreadCurso
     if not access.sees_paid:
         threads = threads.filter(is_paid_only=False)
     if cursor is not None:
-        threads = threads.filter(
-            Q(last_activity_at__lt=cursor.last_activity_at)
-            | Q(last_activity_at=cursor.last_activity_at, id__lt=cursor.id)
-        )
+        threads = threads.filter(cursor.older("last_activity_at"))
     rows = list(
         threads.select_related("author").order_by("-last_activity_at", "-id")[
             : THREADS_PAGE_SIZE + 1
@@ -104,7 +76,7 @@ def room_page(publication, person, access: rules.ChatAccess, cursor: ThreadCurso
     next_cursor = None
     if has_more:
         last = rows[-1]
-        next_cursor = ThreadCursor(last.last_activity_at, last.id).encode()
+        next_cursor = MomentCursor(last.last_activity_at, last.id).encode()
     return RoomPage(
         threads=[ThreadItem(row, unread.get(row.id, 0)) for row in rows],
         next_cursor=next_cursor,

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 from masthead.chat import events, queries, rules, services
 from masthead.chat.forms import DigestForm, ImageUploadForm
 from masthead.chat.models import Reaction
+from masthead.core.cursors import parse_moment_cursor
 from masthead.core.ratelimit import RateLimited, check_rate
 from masthead.engagement.rules import SIGN_IN_FIRST
 from masthead.publications.lookups import get_request_publication
@@ -92,7 +93,7 @@ def room(request):
     # Read before the history: whatever changes after this is replayed to the page's socket,
     # and applying a change twice is harmless.
     last_event_id = events.latest_event_id(publication.id)
-    cursor = queries.parse_thread_cursor(request.GET.get("before"))
+    cursor = parse_moment_cursor(request.GET.get("before"))
     page = queries.room_page(publication, request.user, access, cursor)
     reader = services.note_visit(request.user, publication)
     context = {

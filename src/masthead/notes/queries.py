@@ -6,8 +6,6 @@ notes) gives its newest notes before the cursor through its index, (author|publi
 reads every note on the install, however many notes or subscriptions there are.
 """
 
-import datetime as dt
-import re
 from dataclasses import dataclass, field
 
 from django.db import connection
@@ -15,6 +13,7 @@ from django.db.models import Q
 from django.http import Http404
 
 from masthead.accounts.models import Person
+from masthead.core.cursors import MomentCursor
 from masthead.notes.models import Follow, Note, NoteLike
 from masthead.posts.models import PostStatus
 from masthead.publications.models import Membership, Publication
@@ -24,29 +23,6 @@ PAGE_SIZE = 20
 # SQLite refuses compound SELECTs of more than 500 terms; nest the union in groups below that.
 UNION_GROUP = 200
 _SENTINEL = -7_777_777  # stands for the source id while a per-source query is compiled once
-_CURSOR = re.compile(r"^(\d{1,19})-(\d{1,19})$")
-
-
-@dataclass(frozen=True)
-class Cursor:
-    created_at: dt.datetime
-    id: int
-
-    def encode(self) -> str:
-        micros = int(self.created_at.timestamp() * 1_000_000)
-        return f"{micros}-{self.id}"
-
-
-def parse_cursor(raw: str | None) -> Cursor | None:
-    """The position "Older" links carry; anything unreadable means the first page."""
-    match = _CURSOR.match(raw or "")
-    if not match:
-        return None
-    try:
-        moment = dt.datetime.fromtimestamp(int(match[1]) / 1_000_000, tz=dt.UTC)
-    except (OverflowError, OSError, ValueError):
-        return None
-    return Cursor(moment, int(match[2]))
 
 
 @dataclass
@@ -71,19 +47,19 @@ def _visible_top_level() -> Q:
     return Q(parent__isnull=True, is_deleted=False)
 
 
-def _source_sql(column: str, cursor: Cursor | None, limit: int) -> tuple[str, list]:
+def _source_sql(column: str, cursor: MomentCursor | None, limit: int) -> tuple[str, list]:
     """SQL and params of one source's newest notes, with _SENTINEL where the source id goes."""
     notes = Note.objects.filter(_visible_top_level(), **{column: _SENTINEL})
     if cursor is not None:
-        notes = notes.filter(
-            Q(created_at__lt=cursor.created_at) | Q(created_at=cursor.created_at, id__lt=cursor.id)
-        )
+        notes = notes.filter(cursor.older("created_at"))
     sliced = notes.order_by("-created_at", "-id").values("id", "created_at")[:limit]
     sql, params = sliced.query.sql_with_params()
     return sql, list(params)
 
 
-def _union(author_ids, publication_ids, cursor: Cursor | None, limit: int) -> tuple[str, list]:
+def _union(
+    author_ids, publication_ids, cursor: MomentCursor | None, limit: int
+) -> tuple[str, list]:
     """One SELECT of every source's newest `limit` notes, as (id, created_at) rows."""
     parts: list[tuple[str, list]] = []
     for column, ids in (("author_id", author_ids), ("publication_id", publication_ids)):
@@ -108,7 +84,9 @@ def _union(author_ids, publication_ids, cursor: Cursor | None, limit: int) -> tu
     return union, [param for _, group_params in groups for param in group_params]
 
 
-def _newest_note_ids(author_ids, publication_ids, cursor: Cursor | None, limit: int) -> list[int]:
+def _newest_note_ids(
+    author_ids, publication_ids, cursor: MomentCursor | None, limit: int
+) -> list[int]:
     """The ids of the newest `limit` notes over all sources, in one statement.
 
     Each source's newest `limit` notes suffice: a note among the newest `limit` overall is
@@ -159,13 +137,13 @@ def _liked_ids(viewer, note_ids) -> set[int]:
     )
 
 
-def _page(author_ids, publication_ids, cursor: Cursor | None, viewer) -> NotePage:
+def _page(author_ids, publication_ids, cursor: MomentCursor | None, viewer) -> NotePage:
     ids = _newest_note_ids(author_ids, publication_ids, cursor, PAGE_SIZE + 1)
     cards = _load_cards(ids[:PAGE_SIZE], viewer)
     next_cursor = None
     if len(ids) > PAGE_SIZE and cards:
         last = cards[-1].note
-        next_cursor = Cursor(last.created_at, last.id).encode()
+        next_cursor = MomentCursor(last.created_at, last.id).encode()
     return NotePage(cards, next_cursor)
 
 

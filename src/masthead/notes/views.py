@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from masthead.core.cursors import parse_moment_cursor
 from masthead.core.ratelimit import RateLimited
 from masthead.notes import queries, services
 from masthead.notes.forms import NoteEditForm, NoteForm, RestackForm
@@ -62,7 +63,7 @@ def _composer(request, publication):
 def publication_notes(request):
     publication = get_request_publication(request)
     page = queries.publication_notes_page(
-        publication, request.user, queries.parse_cursor(request.GET.get("before"))
+        publication, request.user, parse_moment_cursor(request.GET.get("before"))
     )
     context = {
         "page": page,
@@ -75,7 +76,7 @@ def publication_notes(request):
 @login_required
 def feed(request):
     publication = get_request_publication(request)
-    page = queries.feed_page(request.user, queries.parse_cursor(request.GET.get("before")))
+    page = queries.feed_page(request.user, parse_moment_cursor(request.GET.get("before")))
     return render(request, "notes/feed.html", {"page": page, **_composer(request, publication)})
 
 
@@ -212,7 +213,7 @@ def person_notes(request, person_id):
     get_request_publication(request)
     person = queries.get_person(person_id)
     page = queries.person_notes_page(
-        person, request.user, queries.parse_cursor(request.GET.get("before"))
+        person, request.user, parse_moment_cursor(request.GET.get("before"))
     )
     context = {
         "person": person,
