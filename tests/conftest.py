@@ -29,6 +29,23 @@ def require_service(is_available: bool, reason: str) -> None:
     pytest.skip(reason)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def no_stray_connections_at_teardown(django_db_setup, django_db_blocker):
+    """Live servers, socket servers and worker threads leave connections open; on PostgreSQL
+    they would stop the test database from being dropped at the end of the session."""
+    yield
+    from django.db import connection, connections
+
+    with django_db_blocker.unblock():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+        connections.close_all()
+
+
 @pytest.fixture(autouse=True)
 def empty_cache():
     # Rate-limit counters live in the cache; each test starts with none.
