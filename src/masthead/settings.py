@@ -115,6 +115,9 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": DATA_DIR / "masthead.sqlite3",
+            # Opening the file and running the PRAGMAs below for every request (and for every
+            # database call of a chat socket) costs more than keeping the connection.
+            "CONN_MAX_AGE": env_int("MASTHEAD_DB_CONN_MAX_AGE", 60),
             "OPTIONS": {
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 20,
