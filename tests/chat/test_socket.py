@@ -462,3 +462,17 @@ def test_leaving_the_room_counts_as_the_readers_last_visit(subscriber, publicati
     run(scenario)
     assert seen[0] is not None
     assert last_seen() > seen[0]
+
+
+def test_a_reader_muted_or_unmuted_while_here_is_told_at_once(writer, subscriber, publication):
+    async def scenario():
+        writer_socket, _ = await join(writer)
+        reader_socket, welcome = await join(subscriber)
+        assert welcome["is_muted"] is False
+        await writer_socket.send_json_to({"type": "mute", "person_id": subscriber.pk})
+        assert (await frame_of(reader_socket, "welcome"))["is_muted"] is True
+        await writer_socket.send_json_to({"type": "unmute", "person_id": subscriber.pk})
+        assert (await frame_of(reader_socket, "welcome"))["is_muted"] is False
+        await leave(reader_socket, writer_socket)
+
+    run(scenario)

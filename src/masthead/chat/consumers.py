@@ -205,13 +205,23 @@ class ChatConsumer(AsyncWebsocketConsumer):
         )
 
     async def on_mute(self, frame):
+        person_id = an_id(frame.get("person_id"))
         await database_sync_to_async(services.mute)(
-            self.person, self.publication, person_id=an_id(frame.get("person_id"))
+            self.person, self.publication, person_id=person_id
         )
+        await self.tell_access_changed(person_id)
 
     async def on_unmute(self, frame):
+        person_id = an_id(frame.get("person_id"))
         await database_sync_to_async(services.unmute)(
-            self.person, self.publication, person_id=an_id(frame.get("person_id"))
+            self.person, self.publication, person_id=person_id
+        )
+        await self.tell_access_changed(person_id)
+
+    async def tell_access_changed(self, person_id: int) -> None:
+        """The person's open sockets, in every process, look up their access again."""
+        await self.channel_layer.group_send(
+            self.group, {"type": "chat.access", "person_id": person_id}
         )
 
     async def on_close_replies(self, frame):
@@ -253,6 +263,16 @@ class ChatConsumer(AsyncWebsocketConsumer):
         )
 
     # From the channel layer (the room's broadcasts come through presence.py's relay) ---------
+
+    async def refresh_access(self) -> None:
+        """Muted or unmuted by the staff: say so with a fresh welcome, so the page's composer
+        follows without a reload."""
+        self.access = await database_sync_to_async(rules.access_for)(self.person, self.publication)
+        if not self.access.may_read:
+            await self.refuse(self.access.read_refusal, FORBIDDEN)
+            return
+        last_event_id = await database_sync_to_async(events.latest_event_id)(self.publication.id)
+        await self.send_json(welcome(self.access, last_event_id))
 
     async def chat_revoke(self, event):
         """The heartbeat found that this person may no longer read: look again, then go."""

@@ -185,6 +185,11 @@ class PresenceTracker:
                     consumer.catching_up.append(message)  # sent after the catch-up, in order
                     continue
                 targets.append(consumer)
+        elif kind == "chat.access":  # a person muted or unmuted: only their sockets look again
+            for consumer in consumers:
+                if consumer.access.person_id == message["person_id"]:
+                    asyncio.get_running_loop().create_task(consumer.refresh_access())
+            return
         elif kind == "chat.typing":
             targets = [c for c in consumers if c.channel_name != message["sender"]]
         else:  # chat.presence

@@ -323,8 +323,9 @@
     switch (message.type) {
       case "welcome":
         isStaff = Boolean(message.is_staff);
-        if (message.is_muted && composer) {
-          composer.hidden = true;
+        // Sent again when the staff mute or unmute this person: the composer follows.
+        if (composer) composer.hidden = Boolean(message.is_muted);
+        if (message.is_muted) {
           showError("The publication has muted you in its chat: you can read, but not post.");
         }
         break;
