@@ -115,6 +115,24 @@ def browser_for(browser, site):
     yield make
     for context in contexts:
         context.close()
+    wait_until_the_chat_server_is_quiet()
+
+
+def wait_until_the_chat_server_is_quiet():
+    """Closing the pages ends their sockets, and the chat server writes the leaves and the
+    readers' last visits from its own thread. Let it finish, so that none of those writes
+    races the flush of the test database after the test."""
+    from masthead.chat import presence
+
+    def is_quiet():
+        trackers = list(presence._trackers.values())
+        return all(not (t.rooms or t.joined or t.left or t.dirty) for t in trackers)
+
+    for _ in range(200):
+        if is_quiet():
+            break
+        threading.Event().wait(0.05)
+    threading.Event().wait(0.3)  # the last flush's and last visit's commits
 
 
 def open_chat(context, url):
