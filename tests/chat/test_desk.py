@@ -37,6 +37,7 @@ def test_owners_and_admins_see_the_chat_page(client, publication, role):
     assert response.status_code == 200
     assert "Who may start threads" in response.text
     assert 'value="contributors" id="id_starters_0" required checked' in response.text
+    assert 'href="http://127.0.0.1:8000/chat/">the chat itself</a>' in response.text
 
 
 def test_authors_get_403_on_the_chat_page(client, publication):

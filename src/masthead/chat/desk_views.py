@@ -10,6 +10,7 @@ from masthead.chat import rules, services
 from masthead.chat.desk_forms import ChatSettingsForm
 from masthead.chat.models import ChatMessage, ChatMute
 from masthead.desk.lookups import MANAGERS, get_membership
+from masthead.publications.links import publication_link
 
 HIDDEN_SHOWN = 20  # the most recently hidden messages listed
 MAX_ID = 2**63 - 1  # larger ids from the URL are no row's, and the database cannot compare them
@@ -42,6 +43,7 @@ def chat_settings(request, publication_slug):
         "desk_publication": publication,
         "membership": membership,
         "form": form,
+        "room_url": publication_link(publication, "chat:room"),
         "mutes": ChatMute.objects.filter(publication=publication)
         .select_related("person", "muted_by")
         .order_by("-created_at", "-id"),
