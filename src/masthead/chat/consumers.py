@@ -18,6 +18,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from masthead.chat import events, presence, rules, services
 from masthead.chat.models import ChatMessage
 from masthead.chat.services import ChatRefused
+from masthead.core.db import LARGEST_ID
 from masthead.core.ratelimit import RateLimited
 from masthead.publications.models import Publication
 
@@ -297,7 +298,7 @@ HANDLERS = {
 
 
 def an_id(value) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 < value <= LARGEST_ID:
         raise ChatRefused(UNREADABLE)
     return value
 

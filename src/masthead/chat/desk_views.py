@@ -9,15 +9,15 @@ from django.views.decorators.http import require_http_methods, require_POST
 from masthead.chat import rules, services
 from masthead.chat.desk_forms import ChatSettingsForm
 from masthead.chat.models import ChatMessage, ChatMute
+from masthead.core.db import LARGEST_ID
 from masthead.desk.lookups import MANAGERS, get_membership
 from masthead.publications.links import publication_link
 
 HIDDEN_SHOWN = 20  # the most recently hidden messages listed
-MAX_ID = 2**63 - 1  # larger ids from the URL are no row's, and the database cannot compare them
 
 
 def _an_id(value: int) -> int:
-    if value > MAX_ID:
+    if value > LARGEST_ID:
         raise Http404("No such person or message.")
     return value
 

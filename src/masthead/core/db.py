@@ -2,6 +2,10 @@
 
 from django.db import IntegrityError, transaction
 
+# Database integers stop here: a larger id (from a URL or a socket) is no row's, and the
+# database cannot even compare it.
+LARGEST_ID = 2**63 - 1
+
 
 def create_once(model, **fields) -> bool:
     """Make the row unless it exists; a concurrent request making it first is not an error.

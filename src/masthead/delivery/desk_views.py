@@ -8,11 +8,12 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from masthead.core.db import LARGEST_ID
 from masthead.core.ratelimit import RateLimited, check_rate
 from masthead.delivery.models import Delivery, DeliveryState, Send, SendState
 from masthead.delivery.services import control, fan_out, progress
 from masthead.desk.lookups import EDITORS, MANAGERS, get_membership
-from masthead.desk.post_lookups import LARGEST_ID, get_post_for_editor
+from masthead.desk.post_lookups import get_post_for_editor
 
 SENDS_SHOWN = 50
 TEST_SEND_LIMIT = (5, 600)  # five test emails per ten minutes per person

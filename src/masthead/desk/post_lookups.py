@@ -9,11 +9,11 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 
+from masthead.core.db import LARGEST_ID
 from masthead.desk.lookups import MANAGERS, get_membership
 from masthead.posts.models import Post, PostAuthor, PostStatus
 from masthead.publications.models import Membership
 
-LARGEST_ID = 2**63 - 1  # database integers stop here; a larger id in a URL is simply not found
 LIST_PAGE_SIZE = 50
 LAST_LIST_PAGE = 100_000  # beyond this a page's offset would overflow the database's integers
 
