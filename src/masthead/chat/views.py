@@ -6,8 +6,6 @@ Who may read is decided once per request by rules.access_for; people who may not
 refusal page, never the history.
 """
 
-from urllib.parse import urlencode
-
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -17,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from masthead.accounts.links import sign_in_url
 from masthead.chat import events, queries, rules, services
 from masthead.chat.forms import DigestForm, ImageUploadForm
 from masthead.chat.models import Reaction
@@ -26,10 +25,6 @@ from masthead.engagement.rules import SIGN_IN_FIRST
 from masthead.publications.lookups import get_request_publication
 
 UPLOAD_RATE = (60, 60 * 10)  # per person: 60 images in ten minutes
-
-
-def _sign_in_url(next_url: str) -> str:
-    return reverse("accounts:sign_in") + "?" + urlencode({"next": next_url})
 
 
 def _refused(request, error: str, *, may_subscribe: bool = False, may_read: bool = False):
@@ -84,7 +79,7 @@ def room(request):
         context = {
             "is_invitation": True,
             "may_subscribe": True,
-            "sign_in_url": _sign_in_url(request.get_full_path()),
+            "sign_in_url": sign_in_url(request.get_full_path()),
         }
         return render(request, "chat/refused.html", context)
     access, refusal = _reader_access(request, publication)
@@ -112,7 +107,7 @@ def room(request):
 def thread(request, thread_id):
     publication = get_request_publication(request)
     if not request.user.is_authenticated:
-        return redirect(_sign_in_url(request.get_full_path()))
+        return redirect(sign_in_url(request.get_full_path()))
     access, refusal = _reader_access(request, publication)
     if refusal:
         return refusal
@@ -157,7 +152,7 @@ def digest(request):
     publication = get_request_publication(request)
     here = reverse("chat:room")
     if not request.user.is_authenticated:
-        return redirect(_sign_in_url(here))
+        return redirect(sign_in_url(here))
     _, refusal = _reader_access(request, publication)
     if refusal:
         return refusal

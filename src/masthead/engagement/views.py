@@ -11,7 +11,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from masthead.accounts.links import sign_in_url
 from masthead.core.ratelimit import RateLimited
+from masthead.core.requests import wants_json
 from masthead.engagement import queries, services
 from masthead.engagement.forms import CommentForm, NotificationSettingsForm
 from masthead.engagement.models import Comment
@@ -33,22 +35,12 @@ def _comment(post, comment_id) -> Comment:
     return comment
 
 
-def _wants_json(request) -> bool:
-    return "application/json" in request.headers.get("Accept", "")
-
-
-def _sign_in_url(next_url: str) -> str:
-    from urllib.parse import urlencode
-
-    return reverse("accounts:sign_in") + "?" + urlencode({"next": next_url})
-
-
 def _comment_url(post, comment_id) -> str:
     return reverse("posts:detail", args=[post.slug]) + f"#comment-{comment_id}"
 
 
 def _refused(request, post, error, status=403):
-    if _wants_json(request):
+    if wants_json(request):
         return JsonResponse({"error": str(error)}, status=status)
     return render(
         request, "engagement/refused.html", {"post": post, "error": str(error)}, status=status
@@ -60,7 +52,7 @@ def like(request, slug):
     post = _post(request, slug)
     like_url = reverse("engagement:like", args=[post.slug])
     if not request.user.is_authenticated:
-        return redirect(_sign_in_url(like_url))
+        return redirect(sign_in_url(like_url))
     if request.method != "POST":
         is_liked = post.likes.filter(person=request.user).exists()
         return render(request, "engagement/like_confirm.html", {"post": post, "is_liked": is_liked})
@@ -73,7 +65,7 @@ def like(request, slug):
     except EngagementRefused as error:
         return _refused(request, post, error)
     post.refresh_from_db(fields=["like_count"])
-    if _wants_json(request):
+    if wants_json(request):
         return JsonResponse({"is_liked": is_liking, "like_count": post.like_count})
     return redirect(reverse("posts:detail", args=[post.slug]) + "#engagement")
 
@@ -82,7 +74,7 @@ def like(request, slug):
 def comment_like(request, slug, comment_id):
     post = _post(request, slug)
     if not request.user.is_authenticated:
-        return redirect(_sign_in_url(_comment_url(post, comment_id)))
+        return redirect(sign_in_url(_comment_url(post, comment_id)))
     comment = _comment(post, comment_id)
     is_liking = request.POST.get("action", "like") != "unlike"
     try:
@@ -92,7 +84,7 @@ def comment_like(request, slug, comment_id):
             services.unlike_comment(comment, request.user)
     except EngagementRefused as error:
         return _refused(request, post, error)
-    if _wants_json(request):
+    if wants_json(request):
         return JsonResponse({"is_liked": is_liking, "like_count": comment.likes.count()})
     return redirect(_comment_url(post, comment.id))
 
@@ -101,7 +93,7 @@ def comment_like(request, slug, comment_id):
 def comment_create(request, slug):
     post = _post(request, slug)
     if not request.user.is_authenticated:
-        return redirect(_sign_in_url(reverse("posts:detail", args=[post.slug]) + "#comments"))
+        return redirect(sign_in_url(reverse("posts:detail", args=[post.slug]) + "#comments"))
     form = CommentForm(request.POST)
     status = 400
     if form.is_valid():

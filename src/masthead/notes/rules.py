@@ -7,7 +7,7 @@ to, like or restack the notes of its writers. Each rule answers with the reason,
 from django.db.models import Q
 
 from masthead.engagement.models import Ban
-from masthead.engagement.rules import SIGN_IN_FIRST, EngagementRefused, role_of
+from masthead.engagement.rules import SIGN_IN_FIRST, EngagementRefused, is_banned, role_of
 from masthead.posts.models import Post
 
 BANNED = "The publication has stopped you from taking part in its notes."
@@ -34,15 +34,11 @@ def is_banned_for_note(person, note) -> bool:
     return Ban.objects.filter(note_publication_filter(note), person=person).exists()
 
 
-def is_banned_for_post(person, post: Post) -> bool:
-    return Ban.objects.filter(person=person, publication_id=post.publication_id).exists()
-
-
 def posting_refusal(person, publication=None) -> str | None:
     if not person.is_authenticated:
         return SIGN_IN_FIRST
     if publication is not None:
-        if Ban.objects.filter(person=person, publication=publication).exists():
+        if is_banned(person, publication.id):
             return BANNED
         if role_of(person, publication.id) is None:
             return NOT_STAFF
@@ -53,7 +49,7 @@ def post_refusal(person, post: Post) -> str | None:
     """Linking or restacking a post."""
     if not person.is_authenticated:
         return SIGN_IN_FIRST
-    if is_banned_for_post(person, post):
+    if is_banned(person, post.publication_id):
         return BANNED
     return None
 

@@ -4,8 +4,6 @@ Forms post back without JavaScript; engagement.js sends the like forms with fetc
 JSON, which the like view returns instead of a redirect.
 """
 
-from urllib.parse import urlencode
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
@@ -14,8 +12,10 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from masthead.accounts.links import sign_in_url
 from masthead.core.cursors import parse_moment_cursor
 from masthead.core.ratelimit import RateLimited
+from masthead.core.requests import wants_json
 from masthead.notes import queries, services
 from masthead.notes.forms import NoteEditForm, NoteForm, RestackForm
 from masthead.notes.rules import NoteRefused, role_of
@@ -23,14 +23,6 @@ from masthead.posts.queries import get_published_post
 from masthead.publications.lookups import get_request_publication
 
 RATE_MESSAGE = "You have posted a lot of notes in the last few minutes. Please wait a little."
-
-
-def _sign_in_url(next_url: str) -> str:
-    return reverse("accounts:sign_in") + "?" + urlencode({"next": next_url})
-
-
-def _wants_json(request) -> bool:
-    return "application/json" in request.headers.get("Accept", "")
 
 
 def _next_url(request, default: str) -> str:
@@ -49,7 +41,7 @@ def _note_url(note) -> str:
 
 
 def _refused(request, error, status=403):
-    if _wants_json(request):
+    if wants_json(request):
         return JsonResponse({"error": str(error)}, status=status)
     return render(request, "notes/refused.html", {"error": str(error)}, status=status)
 
@@ -85,7 +77,7 @@ def note_create(request):
     publication = get_request_publication(request)
     back = _next_url(request, reverse("notes:publication_notes"))
     if not request.user.is_authenticated:
-        return redirect(_sign_in_url(back))
+        return redirect(sign_in_url(back))
     form = NoteForm(request.POST, request.FILES)
     status = 400
     if form.is_valid():
@@ -127,7 +119,7 @@ def note_detail(request, note_id):
 def note_like(request, note_id):
     note = queries.get_note(note_id)
     if not request.user.is_authenticated:
-        return redirect(_sign_in_url(_note_url(note)))
+        return redirect(sign_in_url(_note_url(note)))
     is_liking = request.POST.get("action", "like") != "unlike"
     try:
         if is_liking:
@@ -137,7 +129,7 @@ def note_like(request, note_id):
     except NoteRefused as error:
         return _refused(request, error)
     note.refresh_from_db(fields=["like_count"])
-    if _wants_json(request):
+    if wants_json(request):
         return JsonResponse({"is_liked": is_liking, "like_count": note.like_count})
     return redirect(_next_url(request, _note_url(note)))
 
@@ -146,7 +138,7 @@ def _restack(request, *, note=None, post=None):
     target_url = _note_url(note) if note else reverse("posts:detail", args=[post.slug])
     here = request.get_full_path()
     if not request.user.is_authenticated:
-        return redirect(_sign_in_url(here))
+        return redirect(sign_in_url(here))
     form = RestackForm(request.POST or None)
     status = 200
     if request.method == "POST":
@@ -229,7 +221,7 @@ def person_follow(request, person_id):
     person = queries.get_person(person_id)
     here = reverse("notes:person", args=[person.pk])
     if not request.user.is_authenticated:
-        return redirect(_sign_in_url(here))
+        return redirect(sign_in_url(here))
     try:
         if request.POST.get("action", "follow") == "unfollow":
             services.unfollow(request.user, person)

@@ -98,6 +98,7 @@ def get_published_post(publication: Publication, slug: str) -> Post:
     )
     if post is None:
         raise Http404("No such post.")
+    post.publication = publication  # already loaded: the comment rules read its policy
     return post
 
 

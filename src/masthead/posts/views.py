@@ -41,7 +41,6 @@ def post_detail(request, slug):
         if current_slug is None:
             raise
         return redirect("posts:detail", current_slug, permanent=True)
-    post.publication = publication  # already loaded; the comment rules read its policy
     is_full = queries.can_read_full_post(request.user, post)
     discussion = post_discussion(post, request.user, request.GET.get("comments", "top"))
     context = {"post": post, "is_full": is_full, "discussion": discussion}

@@ -1,9 +1,10 @@
 """Template context every page needs: the publication and its navigation."""
 
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
-# The seed's order: Home, Notes, Chat, Archive, Leaderboard, About. An item shows only once its
-# feature's URL exists, so the navigation never leads nowhere.
+from masthead.engagement.rules import is_subscriber
+
+# The seed's order: Home, Notes, Chat, Archive, Leaderboard, About.
 NAV_ITEMS = [
     ("Home", "posts:home"),
     ("Notes", "notes:publication_notes"),
@@ -15,25 +16,7 @@ NAV_ITEMS = [
 
 
 def navigation() -> list[tuple[str, str]]:
-    items = []
-    for label, name in NAV_ITEMS:
-        try:
-            items.append((label, reverse(name)))
-        except NoReverseMatch:
-            continue
-    return items
-
-
-def is_subscribed(request, publication) -> bool:
-    """Whether the signed-in reader already subscribes: then the header offers no Subscribe."""
-    from masthead.subscriptions.models import Subscription, SubscriptionStatus
-
-    user = request.user
-    return user.is_authenticated and (
-        Subscription.objects.filter(
-            publication=publication, person=user, status=SubscriptionStatus.ACTIVE
-        ).exists()
-    )
+    return [(label, reverse(name)) for label, name in NAV_ITEMS]
 
 
 def publication(request):
@@ -44,5 +27,7 @@ def publication(request):
         "publication": current,
         "nav_items": navigation(),
         # A callable: the query runs only when a template asks.
-        "is_subscribed": lambda: is_subscribed(request, current),
+        "is_subscribed": lambda: (
+            request.user.is_authenticated and is_subscriber(request.user, current.id)
+        ),
     }

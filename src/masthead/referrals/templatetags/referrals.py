@@ -9,13 +9,14 @@ register = template.Library()
 
 
 @register.simple_tag
-def referral_link(subscription) -> str:
-    return services.referral_link(subscription)
+def referral_code(subscription) -> ReferralCode:
+    return services.referral_code_for(subscription.publication, subscription.person)
 
 
 @register.simple_tag
-def referral_code(subscription) -> ReferralCode:
-    return services.referral_code_for(subscription.publication, subscription.person)
+def referral_link(publication, code: ReferralCode) -> str:
+    """The link of a code already looked up, without looking it up again."""
+    return services.link_with_code(publication, code)
 
 
 @register.simple_tag
