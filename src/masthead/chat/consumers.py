@@ -113,10 +113,11 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if handler is None:
             await self.send_json({"type": "error", "message": UNREADABLE})
             return
-        # Access may have changed since connect (banned, unsubscribed, muted, made staff).
-        self.access = await database_sync_to_async(rules.access_for)(self.person, self.publication)
-        if not self.access.may_read:
-            await self.refuse(self.access.read_refusal, FORBIDDEN)
+        if kind == "typing" and time.monotonic() - self.typed_at < TYPING_EVERY:
+            return  # dropped before it costs a query
+        # Access may have changed since connect (banned, unsubscribed, muted, made staff); the
+        # services are handed what this finds rather than looking it up again.
+        if not await self.recheck_access():
             return
         client_id = frame.get("client_id") if kind == "post" else None
         try:
@@ -163,6 +164,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             message, _ = await database_sync_to_async(services.post_thread)(
                 self.person,
                 self.publication,
+                access=self.access,
                 client_id=frame.get("client_id"),
                 body=frame.get("body"),
                 image_ids=frame.get("image_ids") or [],
@@ -173,6 +175,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             message, _ = await database_sync_to_async(services.post_reply)(
                 self.person,
                 self.publication,
+                access=self.access,
                 thread_id=an_id(thread_id),
                 client_id=frame.get("client_id"),
                 body=frame.get("body"),
@@ -183,39 +186,47 @@ class ChatConsumer(AsyncWebsocketConsumer):
         await database_sync_to_async(services.edit_message)(
             self.person,
             self.publication,
+            access=self.access,
             message_id=an_id(frame.get("message_id")),
             body=frame.get("body"),
         )
 
     async def on_delete(self, frame):
         await database_sync_to_async(services.delete_message)(
-            self.person, self.publication, message_id=an_id(frame.get("message_id"))
+            self.person,
+            self.publication,
+            access=self.access,
+            message_id=an_id(frame.get("message_id")),
         )
 
     async def on_react(self, frame):
         await database_sync_to_async(services.toggle_reaction)(
             self.person,
             self.publication,
+            access=self.access,
             message_id=an_id(frame.get("message_id")),
             reaction=frame.get("reaction"),
         )
 
     async def on_hide(self, frame):
         await database_sync_to_async(services.hide_message)(
-            self.person, self.publication, message_id=an_id(frame.get("message_id"))
+            self.person,
+            self.publication,
+            access=self.access,
+            message_id=an_id(frame.get("message_id")),
         )
 
     async def on_mute(self, frame):
         person_id = an_id(frame.get("person_id"))
         await database_sync_to_async(services.mute)(
-            self.person, self.publication, person_id=person_id
+            self.person, self.publication, access=self.access, person_id=person_id
         )
         await self.tell_access_changed(person_id)
 
     async def on_unmute(self, frame):
         person_id = an_id(frame.get("person_id"))
         await database_sync_to_async(services.unmute)(
-            self.person, self.publication, person_id=person_id
+            self.person, self.publication, access=self.access, person_id=person_id
         )
         await self.tell_access_changed(person_id)
 
@@ -229,6 +240,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         await database_sync_to_async(services.set_replies_closed)(
             self.person,
             self.publication,
+            access=self.access,
             thread_id=an_id(frame.get("thread_id")),
             are_closed=frame.get("closed") is True,
         )
@@ -265,21 +277,25 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     # From the channel layer (the room's broadcasts come through presence.py's relay) ---------
 
-    async def refresh_access(self) -> None:
-        """Muted or unmuted by the staff: say so with a fresh welcome, so the page's composer
-        follows without a reload."""
+    async def recheck_access(self) -> bool:
+        """Look the person's access up again; a person who may no longer read is sent away."""
         self.access = await database_sync_to_async(rules.access_for)(self.person, self.publication)
         if not self.access.may_read:
             await self.refuse(self.access.read_refusal, FORBIDDEN)
+            return False
+        return True
+
+    async def refresh_access(self) -> None:
+        """Muted or unmuted by the staff: say so with a fresh welcome, so the page's composer
+        follows without a reload."""
+        if not await self.recheck_access():
             return
         last_event_id = await database_sync_to_async(events.latest_event_id)(self.publication.id)
         await self.send_json(welcome(self.access, last_event_id))
 
     async def chat_revoke(self, event):
         """The heartbeat found that this person may no longer read: look again, then go."""
-        self.access = await database_sync_to_async(rules.access_for)(self.person, self.publication)
-        if not self.access.may_read:
-            await self.refuse(self.access.read_refusal, FORBIDDEN)
+        await self.recheck_access()
 
 
 HANDLERS = {
@@ -328,11 +344,9 @@ def open_room(person, slug: str):
 
 
 def mark_read(person, publication, access, thread_id: int, message_id: int) -> None:
-    thread = (
-        ChatMessage.objects.filter(id=thread_id, publication=publication, thread__isnull=True)
-        .select_related("thread")
-        .first()
-    )
+    thread = ChatMessage.objects.filter(
+        id=thread_id, publication=publication, thread__isnull=True
+    ).first()
     if thread is None or not rules.may_see(access, thread):
         raise ChatRefused("That thread does not exist any more.")
     services.mark_read(person, thread, message_id)

@@ -39,22 +39,23 @@ def chat_settings(request, publication_slug):
         else:
             messages.success(request, "Chat settings saved.")
             return redirect("desk:chat_settings", publication.slug)
+    mutes = list(
+        ChatMute.objects.filter(publication=publication)
+        .select_related("person", "muted_by")
+        .order_by("-created_at", "-id")
+    )
     context = {
         "desk_publication": publication,
         "membership": membership,
         "form": form,
         "room_url": publication_link(publication, "chat:room"),
-        "mutes": ChatMute.objects.filter(publication=publication)
-        .select_related("person", "muted_by")
-        .order_by("-created_at", "-id"),
+        "mutes": mutes,
         "hidden_messages": ChatMessage.objects.filter(
             publication=publication, hidden_at__isnull=False, deleted_at__isnull=True
         )
         .select_related("author", "thread")
         .order_by("-hidden_at", "-id")[:HIDDEN_SHOWN],
-        "muted_ids": set(
-            ChatMute.objects.filter(publication=publication).values_list("person_id", flat=True)
-        ),
+        "muted_ids": {mute.person_id for mute in mutes},
     }
     return render(request, "desk/chat_settings.html", context, status=400 if form.errors else 200)
 

@@ -20,7 +20,7 @@ from django.db import transaction
 from django.db.models import Exists, Max, OuterRef, Q
 
 from masthead.chat import rules
-from masthead.chat.models import ChatMessage, ChatPresence, ChatReader
+from masthead.chat.models import ChatMessage, ChatPresence, ChatReader, ChatReaders
 from masthead.core.mail import build_email, publication_sender
 from masthead.delivery.models import Suppression
 from masthead.engagement.models import Ban
@@ -163,6 +163,7 @@ def announce_first_thread(publication) -> Outcome:
 
 
 def _announce_batches(publication, first, subscriptions, connection, outcome: Outcome) -> None:
+    is_paid_chat = rules.settings_for(publication).readers == ChatReaders.PAID
     root = publication_root(publication)
     chat_url = root + site_path("chat:room")
     after = 0
@@ -184,8 +185,10 @@ def _announce_batches(publication, first, subscriptions, connection, outcome: Ou
             reader = readers.get(subscription.person_id)
             if reader is None:
                 continue  # told about this thread already
-            access = rules.access_for(subscription.person, publication)
-            if not access.may_read:
+            # The query leaves out the team, banned people and lapsed subscribers: of the
+            # access rules, only the paid one is left to ask, without a lookup per person.
+            sees_paid = rules.is_paid_subscriber(subscription.person, publication.id)
+            if is_paid_chat and not sees_paid:
                 continue
             message = build_email(
                 "chat_first_thread",
@@ -193,7 +196,7 @@ def _announce_batches(publication, first, subscriptions, connection, outcome: Ou
                 {
                     "publication": publication,
                     "thread": first,
-                    "is_quoted": first.is_visible and (access.sees_paid or not first.is_paid_only),
+                    "is_quoted": first.is_visible and (sees_paid or not first.is_paid_only),
                     "chat_url": chat_url,
                     "unsubscribe_url": root
                     + site_path("subscriptions:unsubscribe", unsubscribe_token(subscription)),

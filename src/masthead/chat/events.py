@@ -12,7 +12,6 @@ import json
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
-from django.db.models import Count
 from django.template.loader import render_to_string
 
 from masthead.chat.models import ChatEvent, ChatImage, ChatMessage, ChatReaction, Reaction
@@ -53,26 +52,24 @@ def group_message(payload: dict) -> dict:
 
 
 def reaction_summary(message_ids: list[int]) -> dict[int, list[dict]]:
-    rows = (
-        ChatReaction.objects.filter(message_id__in=message_ids)
-        .values("message_id", "reaction")
-        .annotate(count=Count("id"))
-    )
-    people = {}
+    """Per message, its reactions in the fixed order, each with who gave it; one query."""
+    people: dict[tuple[int, str], list[int]] = {}
     for message_id, reaction, person_id in ChatReaction.objects.filter(
         message_id__in=message_ids
     ).values_list("message_id", "reaction", "person_id"):
         people.setdefault((message_id, reaction), []).append(person_id)
     labels = dict(Reaction.choices)
-    summary: dict[int, list[dict]] = {}
     order = list(labels)
-    for row in sorted(rows, key=lambda r: order.index(r["reaction"])):
-        summary.setdefault(row["message_id"], []).append(
+    summary: dict[int, list[dict]] = {}
+    for (message_id, reaction), person_ids in sorted(
+        people.items(), key=lambda item: order.index(item[0][1])
+    ):
+        summary.setdefault(message_id, []).append(
             {
-                "reaction": row["reaction"],
-                "emoji": labels[row["reaction"]],
-                "count": row["count"],
-                "people": people.get((row["message_id"], row["reaction"]), []),
+                "reaction": reaction,
+                "emoji": labels[reaction],
+                "count": len(person_ids),
+                "people": person_ids,
             }
         )
     return summary

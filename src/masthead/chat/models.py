@@ -90,10 +90,6 @@ class ChatMessage(models.Model):
         return f"{kind} {self.id} by {self.author}"
 
     @property
-    def is_thread(self) -> bool:
-        return self.thread_id is None
-
-    @property
     def is_visible(self) -> bool:
         return self.deleted_at is None and self.hidden_at is None
 

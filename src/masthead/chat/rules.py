@@ -9,7 +9,6 @@ from dataclasses import dataclass
 
 from masthead.chat.models import ChatMessage, ChatMute, ChatReaders, ChatSettings, ChatStarters
 from masthead.engagement.rules import SIGN_IN_FIRST, is_banned, is_subscriber, role_of
-from masthead.publications.models import Membership
 
 NOT_A_READER = "The chat is open to this publication's subscribers. Subscribe to join in."
 PAID_READERS = "This chat is for paid subscribers."
@@ -26,14 +25,6 @@ NOT_STAFF = "Only the publication's writers can do that."
 
 def is_paid_subscriber(person, publication_id: int) -> bool:
     return False
-
-
-def role_of_id(person_id, publication_id: int) -> str | None:
-    return (
-        Membership.objects.filter(person_id=person_id, publication_id=publication_id)
-        .values_list("role", flat=True)
-        .first()
-    )
 
 
 def settings_for(publication) -> ChatSettings:

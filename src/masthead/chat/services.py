@@ -1,6 +1,7 @@
 """Posting, replying, reacting, editing, deleting and moderating in a publication's chat.
 
-Every write checks the person's access (rules.py) and records a ChatEvent in its transaction,
+Every write checks the person's access (rules.py; looked up here, or handed over by a caller
+that has just looked it up) and records a ChatEvent in its transaction,
 so a change is stored before it is broadcast. Posting is idempotent per (author, client_id):
 a message resent after a lost connection finds the stored one and is not written twice.
 """
@@ -29,9 +30,11 @@ from masthead.chat.models import (
     Reaction,
     ThreadRead,
 )
+from masthead.core.db import create_once
 from masthead.core.images import ImageRejected, process_image
 from masthead.core.ratelimit import check_rate
 from masthead.core.rendering import sanitize_html
+from masthead.publications.models import Membership
 
 MAX_MESSAGE_LENGTH = 4_000
 MAX_IMAGES = 6
@@ -85,9 +88,10 @@ def post_thread(
     image_ids=(),
     is_paid_only=False,
     are_replies_closed=False,
+    access: rules.ChatAccess | None = None,
 ) -> tuple[ChatMessage, bool]:
     """Start a thread. Returns (the message, whether this call wrote it)."""
-    access = rules.access_for(person, publication)
+    access = access or rules.access_for(person, publication)
     _check(rules.thread_refusal(access))
     return _post(
         person,
@@ -102,8 +106,10 @@ def post_thread(
     )
 
 
-def post_reply(person, publication, *, thread_id, client_id, body) -> tuple[ChatMessage, bool]:
-    access = rules.access_for(person, publication)
+def post_reply(
+    person, publication, *, thread_id, client_id, body, access: rules.ChatAccess | None = None
+) -> tuple[ChatMessage, bool]:
+    access = access or rules.access_for(person, publication)
     thread = ChatMessage.objects.filter(
         id=thread_id, publication=publication, thread__isnull=True
     ).first()
@@ -226,9 +232,11 @@ def _message_in(publication, message_id) -> ChatMessage:
     return message
 
 
-def edit_message(person, publication, *, message_id, body) -> ChatMessage:
+def edit_message(
+    person, publication, *, message_id, body, access: rules.ChatAccess | None = None
+) -> ChatMessage:
     message = _message_in(publication, message_id)
-    _check(rules.change_refusal(rules.access_for(person, publication), message))
+    _check(rules.change_refusal(access or rules.access_for(person, publication), message))
     text = clean_body(body, has_images=message.images.exists())
     with transaction.atomic():
         message.body = text
@@ -239,9 +247,11 @@ def edit_message(person, publication, *, message_id, body) -> ChatMessage:
     return message
 
 
-def delete_message(person, publication, *, message_id) -> ChatMessage:
+def delete_message(
+    person, publication, *, message_id, access: rules.ChatAccess | None = None
+) -> ChatMessage:
     message = _message_in(publication, message_id)
-    _check(rules.change_refusal(rules.access_for(person, publication), message))
+    _check(rules.change_refusal(access or rules.access_for(person, publication), message))
     with transaction.atomic():
         message.deleted_at = timezone.now()
         message.body = ""
@@ -254,22 +264,20 @@ def delete_message(person, publication, *, message_id) -> ChatMessage:
     return message
 
 
-def toggle_reaction(person, publication, *, message_id, reaction) -> ChatMessage:
+def toggle_reaction(
+    person, publication, *, message_id, reaction, access: rules.ChatAccess | None = None
+) -> ChatMessage:
     if reaction not in Reaction.values:
         raise ChatRefused("That reaction is not one of the chat's reactions.")
     message = _message_in(publication, message_id)
-    _check(rules.reaction_refusal(rules.access_for(person, publication), message))
+    _check(rules.reaction_refusal(access or rules.access_for(person, publication), message))
     check_rate("chat-reaction", str(person.pk), REACTION_RATE)
     with transaction.atomic():
         deleted, _ = ChatReaction.objects.filter(
             message=message, person=person, reaction=reaction
         ).delete()
         if not deleted:
-            try:
-                with transaction.atomic():
-                    ChatReaction.objects.create(message=message, person=person, reaction=reaction)
-            except IntegrityError:
-                pass
+            create_once(ChatReaction, message=message, person=person, reaction=reaction)
         events.record(message, EventKind.REACTED)
     return message
 
@@ -277,8 +285,10 @@ def toggle_reaction(person, publication, *, message_id, reaction) -> ChatMessage
 # Moderation ------------------------------------------------------------------------------------
 
 
-def hide_message(person, publication, *, message_id) -> ChatMessage:
-    _check(rules.moderation_refusal(rules.access_for(person, publication)))
+def hide_message(
+    person, publication, *, message_id, access: rules.ChatAccess | None = None
+) -> ChatMessage:
+    _check(rules.moderation_refusal(access or rules.access_for(person, publication)))
     message = _message_in(publication, message_id)
     with transaction.atomic():
         if message.hidden_at is None:
@@ -290,9 +300,11 @@ def hide_message(person, publication, *, message_id) -> ChatMessage:
     return message
 
 
-def set_replies_closed(person, publication, *, thread_id, are_closed: bool) -> ChatMessage:
+def set_replies_closed(
+    person, publication, *, thread_id, are_closed: bool, access: rules.ChatAccess | None = None
+) -> ChatMessage:
     thread = _message_in(publication, thread_id)
-    access = rules.access_for(person, publication)
+    access = access or rules.access_for(person, publication)
     if thread.author_id != person.pk:
         _check(rules.moderation_refusal(access))
     with transaction.atomic():
@@ -312,23 +324,18 @@ def save_settings(publication, *, readers: str, starters: str) -> ChatSettings:
     return chat_settings
 
 
-def mute(person, publication, *, person_id) -> bool:
+def mute(person, publication, *, person_id, access: rules.ChatAccess | None = None) -> bool:
     """Mute a reader; writers cannot be muted. Returns whether they were not muted before."""
-    _check(rules.moderation_refusal(rules.access_for(person, publication)))
-    if rules.role_of_id(person_id, publication.id) is not None:
+    _check(rules.moderation_refusal(access or rules.access_for(person, publication)))
+    if Membership.objects.filter(publication=publication, person_id=person_id).exists():
         raise ChatRefused("Writers of the publication cannot be muted.")
-    try:
-        with transaction.atomic():
-            _, created = ChatMute.objects.get_or_create(
-                publication=publication, person_id=person_id, defaults={"muted_by": person}
-            )
-    except IntegrityError:
-        return False
-    return created
+    return create_once(
+        ChatMute, defaults={"muted_by": person}, publication=publication, person_id=person_id
+    )
 
 
-def unmute(person, publication, *, person_id) -> bool:
-    _check(rules.moderation_refusal(rules.access_for(person, publication)))
+def unmute(person, publication, *, person_id, access: rules.ChatAccess | None = None) -> bool:
+    _check(rules.moderation_refusal(access or rules.access_for(person, publication)))
     deleted, _ = ChatMute.objects.filter(publication=publication, person_id=person_id).delete()
     return bool(deleted)
 

@@ -7,14 +7,14 @@ from django.db import IntegrityError, transaction
 LARGEST_ID = 2**63 - 1
 
 
-def create_once(model, **fields) -> bool:
+def create_once(model, defaults: dict | None = None, **fields) -> bool:
     """Make the row unless it exists; a concurrent request making it first is not an error.
 
     Returns True when this call made the row. Relies on a unique constraint over `fields`.
     """
     try:
         with transaction.atomic():
-            _, created = model.objects.get_or_create(**fields)
+            _, created = model.objects.get_or_create(defaults=defaults, **fields)
     except IntegrityError:
         return False
     return created
