@@ -476,3 +476,23 @@ def test_a_reader_muted_or_unmuted_while_here_is_told_at_once(writer, subscriber
         await leave(reader_socket, writer_socket)
 
     run(scenario)
+
+
+def test_a_settings_change_applies_to_sockets_already_open(writer, subscriber, publication):
+    from masthead.chat.models import ChatSettings, ChatStarters
+
+    async def scenario():
+        reader_socket, _ = await join(subscriber)
+        await post(reader_socket, "May I start one?")
+        assert (
+            "Only the publication's writers" in (await frame_of(reader_socket, "error"))["message"]
+        )
+        await database_sync_to_async(ChatSettings.objects.create)(
+            publication=publication, starters=ChatStarters.SUBSCRIBERS
+        )
+        await post(reader_socket, "Now I may")
+        await sent(reader_socket)
+        await leave(reader_socket)
+
+    run(scenario)
+    assert ChatMessage.objects.get().body == "Now I may"

@@ -28,11 +28,12 @@ def is_paid_subscriber(person, publication_id: int) -> bool:
 
 
 def settings_for(publication) -> ChatSettings:
-    """The publication's chat settings; the defaults, unsaved, when it has none."""
-    try:
-        return publication.chat_settings
-    except ChatSettings.DoesNotExist:
-        return ChatSettings(publication=publication)
+    """The publication's chat settings as stored now; the defaults, unsaved, when it has none.
+
+    Read from the table, not through `publication.chat_settings`: Django caches that on the
+    instance, and a chat socket keeps its publication for as long as it is open."""
+    found = ChatSettings.objects.filter(publication_id=publication.id).first()
+    return found or ChatSettings(publication=publication)
 
 
 @dataclass(frozen=True)
