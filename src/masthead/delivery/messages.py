@@ -19,7 +19,6 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from masthead.core.mail import publication_sender
 from masthead.publications.links import publication_link, publication_root, site_path
 
 RECIPIENT = "@@RECIPIENT@@"
@@ -68,9 +67,6 @@ def render_newsletter(post, *, is_preview: bool) -> RenderedBodies:
 
 def html_to_text(html: str) -> str:
     """A readable plain-text part from the post's (already sanitized) HTML."""
-    import html as html_module
-    import re
-
     text = re.sub(r"</(p|h[1-6]|li|blockquote|pre|tr|figure)>", "\n\n", html)
     text = re.sub(r"<br\s*/?>", "\n", text)
     text = re.sub(r'<a [^>]*href="([^"]+)"[^>]*>(.*?)</a>', r"\2 (\1)", text)
@@ -212,7 +208,3 @@ class MessageTemplate:
                 self.closing,
             ]
         )
-
-
-def sender_for(publication) -> str:
-    return publication_sender(publication)

@@ -5,7 +5,8 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from masthead.delivery.messages import add_tracking, render_newsletter, sender_for
+from masthead.core.mail import publication_sender
+from masthead.delivery.messages import add_tracking, render_newsletter
 from masthead.delivery.models import (
     Delivery,
     DeliverySettings,
@@ -52,7 +53,7 @@ def create_send(post) -> Send:
         kind=SendKind.NEWSLETTER,
         state=SendState.SENDING,
         started_at=now,
-        sender=sender_for(publication),
+        sender=publication_sender(publication),
         subject=everyone.subject,
         html_template=html,
         text_template=everyone.text,
@@ -104,7 +105,7 @@ def create_test_send(post, email: str) -> Send:
         kind=SendKind.TEST,
         state=SendState.SENDING,
         started_at=timezone.now(),
-        sender=sender_for(post.publication),
+        sender=publication_sender(post.publication),
         subject=f"[Test] {bodies.subject}",
         html_template=bodies.html,
         text_template=bodies.text,

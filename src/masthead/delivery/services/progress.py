@@ -27,15 +27,9 @@ def finish_send_if_complete(send_id: int) -> bool:
 
 
 def recount(send_id: int) -> None:
-    counts = dict(
-        Delivery.objects.filter(send_id=send_id)
-        .values_list("state")
-        .annotate(n=Count("id"))
-        .values_list("state", "n")
-    )
+    counts = send_progress(send_id)
     Send.objects.filter(id=send_id).update(
-        sent_count=counts.get(DeliveryState.SENT, 0),
-        failed_count=counts.get(DeliveryState.FAILED, 0),
+        sent_count=counts[DeliveryState.SENT], failed_count=counts[DeliveryState.FAILED]
     )
 
 

@@ -19,8 +19,8 @@ from masthead.delivery.services.limits import (
     smtp_retry_delay,
 )
 from masthead.delivery.services.progress import finish_send_if_complete, unfinished_deliveries
-from masthead.delivery.services.sending import SendRenderer, SMTPUnavailable, deliver_batch
-from masthead.delivery.transport import open_transport
+from masthead.delivery.services.sending import SendRenderer, deliver_batch
+from masthead.delivery.transport import TransportUnavailable, open_transport
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +62,7 @@ def work_on_send(send_id: int, enqueue_successor) -> str:
     successor = enqueue_successor()
     try:
         smtp = open_transport()
-    except SMTPUnavailable as error:
+    except TransportUnavailable as error:
         logger.warning("Send %s waits for the SMTP server: %s", send_id, error)
         _postpone(successor, timezone.now() + smtp_retry_delay())
         return "smtp unavailable"
@@ -83,7 +83,7 @@ def work_on_send(send_id: int, enqueue_successor) -> str:
             claimed_any = True
         else:
             return "slice over"
-    except SMTPUnavailable as error:
+    except TransportUnavailable as error:
         logger.warning("Send %s lost the SMTP server: %s", send_id, error)
         _postpone(successor, timezone.now() + smtp_retry_delay())
         return "smtp unavailable"

@@ -13,11 +13,9 @@ from masthead.delivery.models import Delivery, DeliveryState, Send
 from masthead.delivery.services.claiming import Claimed, claim_batch
 from masthead.delivery.services.limits import max_attempts, retry_delay
 from masthead.delivery.tracking import tracking_token
-from masthead.delivery.transport import RecipientRefused, TransportUnavailable, open_transport, sign
+from masthead.delivery.transport import RecipientRefused, TransportUnavailable, open_transport
 from masthead.subscriptions.models import Subscription
 from masthead.subscriptions.services import unsubscribe_token
-
-SMTPUnavailable = TransportUnavailable  # the name the tasks and tests know
 
 
 @dataclass
@@ -61,7 +59,7 @@ def deliver_batch(
 ) -> BatchResult:
     """Claim a batch and send it over one transport connection; mark each delivery sent or failed.
 
-    Raises SMTPUnavailable (TransportUnavailable) when the server or API cannot take mail; the
+    Raises TransportUnavailable when the server or API cannot take mail; the
     deliveries not sent go back to the queue without using up an attempt.
     """
     claimed = claim_batch(send, worker_id, size)
@@ -80,7 +78,7 @@ def deliver_batch(
                 smtp.send(
                     renderer.template.envelope_from,
                     delivery.email,
-                    sign(renderer.render(delivery)),
+                    renderer.render(delivery),
                 )
             except RecipientRefused as error:
                 refused.append((delivery, error.reason))
@@ -88,7 +86,8 @@ def deliver_batch(
                 sent_ids.append(delivery.id)
     except TransportUnavailable:
         _finish_batch(send, worker_id, sent_ids, refused, result)
-        _release(worker_id, [d.id for d in claimed if d.id not in set(sent_ids)])
+        sent = set(sent_ids)
+        _release(worker_id, [d.id for d in claimed if d.id not in sent])
         raise
     finally:
         if own_connection and smtp is not None:
