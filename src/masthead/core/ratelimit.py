@@ -15,17 +15,21 @@ def client_address(request) -> str:
     return request.META.get("REMOTE_ADDR", "") or "unknown"
 
 
+def count_in_window(key: str, amount: int, timeout: int) -> int:
+    """Add `amount` to a counter kept in the cache for `timeout` seconds; returns its new total."""
+    cache.add(key, 0, timeout=timeout)
+    try:
+        return cache.incr(key, amount)
+    except ValueError:  # expired between add and incr
+        cache.set(key, amount, timeout=timeout)
+        return amount
+
+
 def check_rate(scope: str, identity: str, limit: tuple[int, int]) -> None:
     """Count one attempt for (scope, identity); raise RateLimited past `limit` per window."""
     count, seconds = limit
     window = int(time.time() // seconds)
     digest = hashlib.sha256(identity.lower().encode()).hexdigest()[:32]
-    key = f"rate:{scope}:{digest}:{window}"
-    cache.add(key, 0, timeout=seconds + 5)
-    try:
-        attempts = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=seconds + 5)
-        attempts = 1
+    attempts = count_in_window(f"rate:{scope}:{digest}:{window}", 1, seconds + 5)
     if attempts > count:
         raise RateLimited("Too many attempts. Please wait a few minutes and try again.")

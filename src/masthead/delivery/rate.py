@@ -12,6 +12,8 @@ import time
 from django.conf import settings
 from django.core.cache import cache
 
+from masthead.core.ratelimit import count_in_window
+
 KEY = "delivery-rate:{window}"
 
 
@@ -25,12 +27,7 @@ def reserve_slots(wanted: int) -> int:
     if not limit:
         return wanted
     key = KEY.format(window=int(time.time() // 60))
-    cache.add(key, 0, timeout=120)
-    try:
-        used = cache.incr(key, wanted)
-    except ValueError:  # expired between add and incr
-        cache.set(key, wanted, timeout=120)
-        used = wanted
+    used = count_in_window(key, wanted, timeout=120)
     granted = max(0, min(wanted, limit - (used - wanted)))
     if granted < wanted:
         cache.decr(key, wanted - granted)
