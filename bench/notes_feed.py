@@ -27,6 +27,9 @@ DEEP_PAGE = 50
 
 def setup(data_dir: str) -> None:
     os.environ["MASTHEAD_DATA_DIR"] = data_dir
+    # Its own SQLite database and in-process cache, never the database of the shell it runs in.
+    os.environ.pop("DATABASE_URL", None)
+    os.environ.pop("REDIS_URL", None)
     os.environ.setdefault("MASTHEAD_SECRET_KEY", "bench-only-secret-key-" + "x" * 40)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "masthead.settings")
     sys.path.insert(0, str(ROOT / "src"))

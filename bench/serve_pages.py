@@ -80,7 +80,8 @@ def main() -> None:
         raise SystemExit("wrk is not installed: apt-get install wrk")
     data_dir = tempfile.mkdtemp(prefix="masthead-bench-")
     env = {
-        **os.environ,
+        # Its own SQLite database and in-process cache, never the database of the shell.
+        **{k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")},
         "MASTHEAD_DATA_DIR": data_dir,
         "MASTHEAD_SECRET_KEY": "bench-" + "x" * 40,
         "MASTHEAD_HTTPS": "0",

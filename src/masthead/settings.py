@@ -250,7 +250,6 @@ BASE_URL = env_str("MASTHEAD_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 # own origin. Without a proxy (the demo), set the chat server's port and the page connects to
 # that port on the host it was loaded from.
 CHAT_SOCKET_PORT = env_int("MASTHEAD_CHAT_PORT", 0)
-ASGI_APPLICATION = "masthead.asgi.application"
 
 # Which publication answers at "/" on a host that no publication claims.
 PRIMARY_PUBLICATION = env_str("MASTHEAD_PRIMARY_PUBLICATION")

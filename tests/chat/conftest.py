@@ -4,6 +4,7 @@ import itertools
 
 import pytest
 
+from masthead.chat import services
 from masthead.publications.models import Membership, Role
 from masthead.subscriptions.models import Subscription, SubscriptionStatus
 from tests import factories
@@ -14,6 +15,13 @@ _client_ids = itertools.count(1)
 def client_id() -> str:
     """A client-generated id, as chat.js makes them."""
     return f"test-client-{next(_client_ids):06d}"
+
+
+def start_thread(person, publication, body="Welcome to the chat", **fields):
+    message, _ = services.post_thread(
+        person, publication, client_id=client_id(), body=body, **fields
+    )
+    return message
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from masthead.engagement.models import Ban
 from masthead.publications.models import Membership, Role
 from masthead.subscriptions.models import Subscription, SubscriptionStatus
 from tests import factories
-from tests.chat.conftest import client_id
+from tests.chat.conftest import start_thread
 from tests.delivery.sinks import RefusingSink
 
 # Tasks are enqueued when the posting transaction commits, so these tests commit for real.
@@ -31,13 +31,6 @@ def subscribe(publication, name, status=SubscriptionStatus.ACTIVE):
     person = factories.make_person(name=name)
     Subscription.objects.create(publication=publication, person=person, status=status)
     return person
-
-
-def start_thread(person, publication, body="Welcome to the chat", **fields):
-    message, _ = services.post_thread(
-        person, publication, client_id=client_id(), body=body, **fields
-    )
-    return message
 
 
 def tasks_of(path):

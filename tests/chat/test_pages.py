@@ -15,18 +15,11 @@ from masthead.chat.rules import NOT_A_STARTER
 from masthead.engagement.models import Ban
 from masthead.publications.models import Membership, Role
 from tests import factories
-from tests.chat.conftest import client_id
+from tests.chat.conftest import client_id, start_thread
 
 pytestmark = pytest.mark.django_db
 
 ROOM = "/chat/"
-
-
-def start_thread(person, publication, body="Welcome to the chat", **fields):
-    message, _ = services.post_thread(
-        person, publication, client_id=client_id(), body=body, **fields
-    )
-    return message
 
 
 def reply(person, publication, thread, body="A reply"):

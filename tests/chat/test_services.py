@@ -7,16 +7,9 @@ from masthead.chat.models import ChatEvent, ChatMessage, ChatSettings, ChatStart
 from masthead.chat.services import ChatRefused
 from masthead.engagement.models import Ban
 from masthead.subscriptions.models import Subscription, SubscriptionStatus
-from tests.chat.conftest import client_id
+from tests.chat.conftest import client_id, start_thread
 
 pytestmark = pytest.mark.django_db
-
-
-def start_thread(writer, publication, body="Welcome to the chat", **fields):
-    message, _ = services.post_thread(
-        writer, publication, client_id=client_id(), body=body, **fields
-    )
-    return message
 
 
 def test_a_resent_message_is_stored_once(writer, publication):

@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from masthead.delivery.bounces import connect_tracking_signals, record_bounce
+from masthead.delivery.bounces import record_bounce
 from masthead.delivery.models import (
     Delivery,
     DeliveryState,
@@ -176,7 +176,6 @@ def test_bounce_for_an_unknown_address_still_suppresses(db):
 
 def test_postmark_hard_bounce_webhook_suppresses_the_address(client, settings, publication):
     settings.ANYMAIL = {"WEBHOOK_SECRET": "hook:s3cret"}
-    connect_tracking_signals()
     delivery = make_sent_delivery(publication, "gone@example.com")
     event = {
         "RecordType": "Bounce",
@@ -213,7 +212,6 @@ def test_postmark_hard_bounce_webhook_suppresses_the_address(client, settings, p
 
 def test_webhook_without_the_secret_is_refused(client, settings, db):
     settings.ANYMAIL = {"WEBHOOK_SECRET": "hook:s3cret"}
-    connect_tracking_signals()
 
     response = client.post(
         "/webhooks/anymail/postmark/tracking/",
@@ -227,7 +225,6 @@ def test_webhook_without_the_secret_is_refused(client, settings, db):
 
 def test_webhook_events_are_ignored_while_no_secret_is_set(client, settings, db):
     settings.ANYMAIL = {}
-    connect_tracking_signals()
     event = {"RecordType": "Bounce", "ID": 1, "Type": "HardBounce", "Email": "x@example.com"}
 
     with pytest.warns(Warning):
@@ -409,7 +406,6 @@ def test_author_cannot_remove_a_suppression(client, publication):
 
 def test_postmark_soft_bounce_webhook_only_notes_the_error(client, settings, publication):
     settings.ANYMAIL = {"WEBHOOK_SECRET": "hook:s3cret"}
-    connect_tracking_signals()
     delivery = make_sent_delivery(publication, "full@example.com")
     event = {
         "RecordType": "Bounce",

@@ -3,7 +3,6 @@
 import re
 
 import pytest
-from django.core.cache import cache
 from django.urls import reverse
 
 from masthead.delivery.bounces import record_bounce
@@ -21,13 +20,6 @@ from masthead.publications.models import Membership, Role
 from tests import factories
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def empty_cache():
-    cache.clear()  # the test-email rate limit is kept in the cache
-    yield
-    cache.clear()
 
 
 def make_staff(publication, role, name):
