@@ -12,9 +12,10 @@ def create_once(model, defaults: dict | None = None, **fields) -> bool:
 
     Returns True when this call made the row. Relies on a unique constraint over `fields`.
     """
+    arguments = {**fields, "defaults": defaults} if defaults else fields
     try:
         with transaction.atomic():
-            _, created = model.objects.get_or_create(defaults=defaults, **fields)
+            _, created = model.objects.get_or_create(**arguments)
     except IntegrityError:
         return False
     return created
