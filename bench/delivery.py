@@ -1,68 +1,63 @@
-"""Benchmark: one post to N subscribers, end to end, against the ceiling of the SMTP path.
+"""Benchmark: one post to N subscribers, end to end, against the ceiling of the SMTP path; then
+a kill run: SIGKILLed workers, counting the messages that arrive twice and the ones never sent.
 
     .venv/bin/python bench/delivery.py [N] [--workers 2] [--ceiling-messages 20000]
         [--database-url postgres://user@host:port/empty_db]
+        [--kill-recipients 5000] [--kills 10] [--kill-sink-delay-ms 3] [--kill-timeout 180]
+        [--no-kill-run]
 
-Sets up Django on a temporary SQLite data folder (or the empty PostgreSQL database given), seeds N active subscribers (default 100,000),
-starts a counting SMTP server (aiosmtpd) in its own process, measures the queries per message
-in this process on a 1,000-recipient send, then creates the newsletter send (INSERT ... SELECT
-fan-out) and runs `python -m masthead worker` subprocesses until the server has received every
-message. The ceiling is a bare loop pushing one identical pre-built message over one smtplib
-connection into the same server: no database, no substitution.
-Peak memory is each process's VmHWM from /proc. Ends with one line:
+Throughput run. Sets up Django on a temporary SQLite data folder (or the empty PostgreSQL
+database given), seeds N active subscribers (default 100,000), starts a counting SMTP server
+(aiosmtpd) in its own process, measures the queries per message in this process on a
+1,000-recipient send, then creates the newsletter send (INSERT ... SELECT fan-out) and runs
+`python -m masthead worker` subprocesses until the server has received every message. The
+ceiling is a bare loop pushing one identical pre-built message over one smtplib connection into
+the same server: no database, no substitution. Peak memory is each process's VmHWM from /proc.
+
+Kill run (bench/delivery_kill.py; skipped with --no-kill-run). A fresh send to
+--kill-recipients readers on new data: a new temporary data folder and SQLite file, or, with
+--database-url, a new database on the same PostgreSQL server (CREATE DATABASE, DROP DATABASE
+... WITH (FORCE) afterwards), so the throughput run's numbers are untouched. Its own SMTP server
+counts what each address received. Two workers; --kills times, a random one of the two is
+SIGKILLed (the `masthead worker` Python process itself, started without a shell, its
+/proc/PID/cmdline checked) and restarted at once. The moments are random and all inside the
+send: kill i comes when the server's count passes a target drawn with random.uniform in the
+i-th of --kills equal slices of the first 80% of the messages, at least 100 messages after the
+previous kill (the workers are sending again), plus random.uniform(0, 0.1) s; a kill whose send
+has already ended is not made. So that ten kills have room in a 5,000-message send (about 3 s
+at full speed), the kill run's server answers each message --kill-sink-delay-ms late (3 ms, on
+that connection only, like a slower remote server; about 5 s of extra sending per worker). The
+server counts a message as soon as its data has arrived, before answering, so a message whose
+worker died waiting for the "250" counts as received (the pessimistic count of repeats). After
+the last kill it waits until no delivery is queued or being sent (or --kill-timeout seconds:
+long enough for claims that only return when a dead worker's heartbeat goes stale), then until
+the server's count holds still for a second. Each kill is printed (its moment after the workers
+started, the victim's pid, deliveries left, messages received) before the result:
+repeats = messages received - distinct recipients received; dup_per_kill = repeats / kills;
+lost = recipients never received.
+
+Ends with one line (the last three keys only with the kill run):
 RESULT recipients=N delivered=N seconds=S rate=R ceiling_rate=C ratio=R/C worker_peak_mb=M
+    dup_per_kill=D lost=L kills=K
+Exits 1 when the throughput run delivered fewer than N, or the kill run lost a recipient or
+did not finish.
 """
 
 import argparse
 import os
 import shutil
 import smtplib
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from delivery_kill import free_port, kill_run, read_sink, seed, start_sink, stop_sink
+
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def run_sink(port: int, status_file: Path) -> None:
-    """The counting SMTP server: writes "count last_arrival_time" to status_file 10 times a
-    second."""
-    from aiosmtpd.controller import Controller
-
-    class Counter:
-        count = 0
-        last = 0.0
-
-        async def handle_DATA(self, server, session, envelope):  # noqa: N802
-            self.count += len(envelope.rcpt_tos)
-            self.last = time.time()
-            return "250 OK"
-
-    handler = Counter()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    temporary = status_file.with_suffix(".tmp")
-    while True:
-        temporary.write_text(f"{handler.count} {handler.last}")
-        temporary.rename(status_file)
-        time.sleep(0.1)
-
-
-def read_sink(status_file: Path) -> tuple[int, float]:
-    try:
-        count, last = status_file.read_text().split()
-    except (FileNotFoundError, ValueError):
-        return 0, 0.0
-    return int(count), float(last)
+KILL_PROGRESS = 100  # messages the sink receives after a kill, at least, before the next one
+KILL_SPAN = 0.8  # the kills land within the first 80% of the kill run's messages
 
 
 def peak_mb(pid: int) -> float:
@@ -72,39 +67,8 @@ def peak_mb(pid: int) -> float:
     return 0.0
 
 
-def seed(count: int, slug: str):
-    from django.utils import timezone
-
-    from masthead.accounts.models import Person
-    from masthead.posts.services import create_post
-    from masthead.publications.models import Publication
-    from masthead.subscriptions.models import Subscription, SubscriptionStatus
-
-    publication = Publication.objects.create(name=f"Bench {slug}", slug=slug)
-    now = timezone.now()
-    for start in range(0, count, 5000):
-        people = Person.objects.bulk_create(
-            Person(email=f"{slug}{n}@example.com", display_name=f"Reader {n}")
-            for n in range(start, min(start + 5000, count))
-        )
-        Subscription.objects.bulk_create(
-            Subscription(
-                publication=publication, person=person, status=SubscriptionStatus.ACTIVE,
-                confirmed_at=now,
-            )
-            for person in people
-        )  # fmt: skip
-    author = Person.objects.create_user(f"writer-{slug}@example.com")
-    body = "\n\n".join(
-        f"Paragraph {n}: a newsletter of ordinary length, with **some** emphasis and a "
-        f"[link](https://example.com/{n})."
-        for n in range(12)
-    )
-    return create_post(publication, [author], title="The weekly build", body_markdown=body)
-
-
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser = argparse.ArgumentParser(description=" ".join(__doc__.split("\n\n", 1)[0].split()))
     parser.add_argument("recipients", nargs="?", type=int, default=100_000)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--ceiling-messages", type=int, default=20_000)
@@ -113,11 +77,22 @@ def main() -> int:
         default="",
         help="run on this (empty, throwaway) PostgreSQL database instead of a temporary SQLite",
     )
-    parser.add_argument("--sink", nargs=2, metavar=("PORT", "STATUS"), help=argparse.SUPPRESS)
+    parser.add_argument("--kill-recipients", type=int, default=5000)
+    parser.add_argument("--kills", type=int, default=10)
+    parser.add_argument(
+        "--kill-sink-delay-ms",
+        type=float,
+        default=3.0,
+        help="the kill run's sink answers each message this late (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--kill-timeout",
+        type=float,
+        default=180.0,
+        help="seconds after the last kill to wait for the send to end (default: %(default)s)",
+    )
+    parser.add_argument("--no-kill-run", action="store_true", help="only the throughput run")
     options = parser.parse_args()
-    if options.sink:
-        run_sink(int(options.sink[0]), Path(options.sink[1]))
-        return 0
 
     data_dir = Path(tempfile.mkdtemp(prefix="masthead-bench-delivery-"))
     port = free_port()
@@ -137,11 +112,10 @@ def main() -> int:
         os.environ.pop("DATABASE_URL", None)
     sys.path.insert(0, str(ROOT / "src"))
     status_file = data_dir / "sink-status"
-    sink = subprocess.Popen(
-        [sys.executable, __file__, "--sink", str(port), str(status_file)], env=env
-    )
+    sink = None
     workers: list[subprocess.Popen] = []
     try:
+        sink = start_sink(port, status_file, env)
         import django
 
         django.setup()
@@ -156,8 +130,6 @@ def main() -> int:
         from masthead.delivery.services.sending import SendRenderer
 
         call_command("migrate", verbosity=0)
-        while not status_file.exists():
-            time.sleep(0.05)
 
         # Queries per message, measured here on a small send of its own.
         small_post = seed(1000, "probe")
@@ -232,8 +204,8 @@ def main() -> int:
                 worker.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 worker.kill()
-        sink.terminate()
-        sink.wait()
+        if sink:
+            stop_sink(sink)
         shutil.rmtree(data_dir, ignore_errors=True)
 
     rate = delivered / seconds if seconds > 0 else 0.0
@@ -247,12 +219,43 @@ def main() -> int:
         f"= {rate:,.0f} msg/s with {options.workers} workers"
     )
     print(f"peak memory (MB): workers {', '.join(f'{p:.0f}' for p in peaks)}; sink {sink_peak:.0f}")
-    print(
+    result = (
         f"RESULT recipients={options.recipients} delivered={delivered} seconds={seconds:.1f} "
         f"rate={rate:.0f} ceiling_rate={ceiling_rate:.0f} ratio={rate / ceiling_rate:.2f} "
         f"worker_peak_mb={max(peaks):.0f}"
     )
-    return 0 if delivered == options.recipients else 1
+    is_ok = delivered == options.recipients
+    if not options.no_kill_run:
+        print(
+            f"kill run: {options.kill_recipients:,} recipients, 2 workers, {options.kills} "
+            f"SIGKILLs, sink answering {options.kill_sink_delay_ms:g} ms late ...",
+            flush=True,
+        )
+        killed = kill_run(
+            recipients=options.kill_recipients,
+            kills=options.kills,
+            base_env=env,
+            server_url=options.database_url,
+            sink_delay_ms=options.kill_sink_delay_ms,
+            progress=KILL_PROGRESS,
+            span=KILL_SPAN,
+            finish_timeout=options.kill_timeout,
+        )
+        print(
+            f"kill run:         send {killed.state}, {killed.left:,} deliveries left, last "
+            f"message {killed.seconds:.1f} s after the workers started"
+        )
+        print(
+            f"kill run:         {killed.messages:,} messages to {killed.distinct:,} recipients: "
+            f"{killed.repeats:,} repeats ({killed.dup_per_kill:.2f} per kill), {killed.lost:,} "
+            f"never received"
+        )
+        result += (
+            f" dup_per_kill={killed.dup_per_kill:.2f} lost={killed.lost} kills={len(killed.kills)}"
+        )
+        is_ok = is_ok and killed.lost == 0 and killed.left == 0
+    print(result)
+    return 0 if is_ok else 1
 
 
 if __name__ == "__main__":

@@ -94,14 +94,37 @@ def browser_type_launch_args(browser_type_launch_args):
 @pytest.fixture
 def smtp_sink(settings):
     """A real SMTP server on loopback; all mail the app sends during the test lands here."""
-    sink = SMTPSink()
+    sink = use_sink(settings, SMTPSink())
     sink.controller.start()
+    yield sink
+    sink.controller.stop()
+
+
+def use_sink(settings, sink: SMTPSink) -> SMTPSink:
+    """Point the install's mail at a sink (not started here)."""
     settings.MAILERS = {
         "default": {
-            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "BACKEND": "masthead.core.smtp_backend.EmailBackend",
             "OPTIONS": {"host": "127.0.0.1", "port": sink.port, "timeout": 10},
         }
     }
+    return sink
+
+
+@pytest.fixture
+def plain_sink(settings):
+    """An SMTP server that does not offer SMTPUTF8."""
+    sink = use_sink(settings, SMTPSink(smtputf8=False))
+    sink.controller.start()
+    yield sink
+    sink.controller.stop()
+
+
+@pytest.fixture
+def smtputf8_sink(settings):
+    """An SMTP server that offers SMTPUTF8."""
+    sink = use_sink(settings, SMTPSink(smtputf8=True))
+    sink.controller.start()
     yield sink
     sink.controller.stop()
 

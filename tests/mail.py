@@ -42,14 +42,18 @@ class ReceivedMessage:
 
 
 class SMTPSink:
-    def __init__(self):
+    """aiosmtpd on a free loopback port; it advertises SMTPUTF8 (RFC 6531) unless told not to."""
+
+    def __init__(self, *, smtputf8: bool = True):
         self.messages: list[ReceivedMessage] = []
         self.connections: set[tuple] = set()  # the client's (host, port) of each connection
         self._lock = threading.Lock()
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
-        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self.controller = Controller(
+            self, hostname="127.0.0.1", port=self.port, enable_SMTPUTF8=smtputf8
+        )
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
         with self._lock:

@@ -169,15 +169,24 @@ else:
     SMTP_OPTIONS = {"host": "127.0.0.1", "port": MAIL_SINK_PORT, "timeout": 10}
 MAILERS = {
     "default": {
-        "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        # Django's SMTP backend, verifying the relay's certificate as MASTHEAD_SMTP_URL says.
+        "BACKEND": "masthead.core.smtp_backend.EmailBackend",
         "OPTIONS": SMTP_OPTIONS,
     }
 }
 # Newsletter delivery (masthead.delivery): how workers claim, send and retry.
 DELIVERY_BATCH_SIZE = env_int("MASTHEAD_DELIVERY_BATCH_SIZE", 100)  # recipients per claim
-DELIVERY_CLAIM_LEASE_SECONDS = 120  # a claim older than this is taken back from a dead worker
-DELIVERY_MAX_ATTEMPTS = 3  # a recipient the server refuses is retried, then marked failed
-DELIVERY_RETRY_SECONDS = 60  # first backoff after a refusal; doubles per attempt
+# Each worker process beats every few seconds; its claims (and running tasks) are taken back only
+# when its heartbeat is older than the stale limit: never by asking the kernel about a pid.
+DELIVERY_WORKER_STALE_SECONDS = env_int("MASTHEAD_DELIVERY_WORKER_STALE_SECONDS", 30)
+if DELIVERY_WORKER_STALE_SECONDS < 4:
+    raise ImproperlyConfigured("MASTHEAD_DELIVERY_WORKER_STALE_SECONDS must be at least 4")
+DELIVERY_HEARTBEAT_SECONDS = min(5.0, DELIVERY_WORKER_STALE_SECONDS / 4)
+# A batch is sized so that sending it takes about this long at the relay's measured pace.
+DELIVERY_BATCH_TARGET_SECONDS = 5.0
+# A 4xx refusal (greylisting, a full mailbox) is tried again after each of these delays, more than
+# a day in all, then counted as failed. A 5xx is a hard bounce at once: the address is suppressed.
+DELIVERY_RETRY_SCHEDULE_SECONDS = (60, 300, 900, 3600, 14400, 43200, 86400)
 DELIVERY_SMTP_RETRY_SECONDS = 15  # wait before trying again when the SMTP server is down
 DELIVERY_SLICE_SECONDS = 10.0  # one task sends for this long, then hands over to its successor
 DELIVERY_RECHECK_SECONDS = 5

@@ -9,6 +9,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from masthead.core.env import parse_smtp_url
+from tests.core.test_smtp_tls import write_ca_bundle
 
 PRINT_SETTINGS = """
 import json
@@ -127,3 +128,72 @@ def test_production_settings_pass_the_deploy_check(tmp_path):
     )
 
     assert result.returncode == 0, result.stderr + result.stdout
+
+
+def test_smtp_url_verifies_tls_by_default_and_adds_no_options():
+    options = parse_smtp_url("smtps://mail.example.com")
+
+    assert options["use_ssl"] is True
+    assert "ssl_verify" not in options and "ssl_cafile" not in options
+
+
+def test_smtp_url_cafile_names_the_ca_bundle_to_trust(tmp_path):
+    cafile = write_ca_bundle(tmp_path)
+
+    options = parse_smtp_url(f"smtp://mail.example.com:587?cafile={cafile}")
+
+    assert options["ssl_cafile"] == str(cafile)
+    assert "ssl_verify" not in options
+
+
+@pytest.mark.parametrize("word", ["no", "NO", "false", "0", "off"])
+def test_smtp_url_verify_no_turns_certificate_checks_off(word):
+    options = parse_smtp_url(f"smtp://relay.internal:587?verify={word}")
+
+    assert options["ssl_verify"] is False
+
+
+def test_smtp_url_verify_yes_is_the_default():
+    assert "ssl_verify" not in parse_smtp_url("smtp://relay.internal:587?verify=yes")
+
+
+@pytest.mark.parametrize(
+    ("query", "complaint"),
+    [
+        ("verify=maybe", "verify= must be yes or no"),
+        ("cafile=/nonexistent/ca.pem", "cafile='/nonexistent/ca.pem' cannot be read"),
+        ("tls=none&verify=no", "need tls=starttls or tls=ssl"),
+        ("tls=none&cafile=/nonexistent/ca.pem", "need tls=starttls or tls=ssl"),
+        ("verfy=no", "unknown parameters verfy"),
+        ("timeout=soon", "timeout= must be a whole number"),
+    ],
+)
+def test_bad_smtp_tls_options_are_refused_naming_the_variable(query, complaint):
+    with pytest.raises(ImproperlyConfigured, match="MASTHEAD_SMTP_URL") as caught:
+        parse_smtp_url(f"smtp://mail.example.com:587?{query}")
+
+    assert complaint in str(caught.value)
+
+
+def test_a_cafile_that_is_not_a_ca_bundle_is_refused(tmp_path):
+    not_pem = tmp_path / "ca.pem"
+    not_pem.write_text("this is not a certificate\n")
+
+    with pytest.raises(ImproperlyConfigured, match="cannot be read as a PEM CA bundle"):
+        parse_smtp_url(f"smtp://mail.example.com:587?cafile={not_pem}")
+
+
+def test_cafile_and_verify_no_together_are_refused(tmp_path):
+    cafile = write_ca_bundle(tmp_path)
+
+    with pytest.raises(ImproperlyConfigured, match="both cafile= and verify=no"):
+        parse_smtp_url(f"smtp://mail.example.com:587?cafile={cafile}&verify=no")
+
+
+def test_a_missing_cafile_stops_start_up(tmp_path):
+    result = run_python(
+        "", tmp_path, MASTHEAD_SMTP_URL="smtp://mail.example.com:587?cafile=/nonexistent/ca.pem"
+    )
+
+    assert result.returncode != 0
+    assert "MASTHEAD_SMTP_URL cafile='/nonexistent/ca.pem' cannot be read" in result.stderr

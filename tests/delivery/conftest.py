@@ -31,5 +31,5 @@ def subscribers(publication):
 
 @pytest.fixture(autouse=True)
 def fast_delivery(settings):
-    settings.DELIVERY_RETRY_SECONDS = 0
+    settings.DELIVERY_RETRY_SCHEDULE_SECONDS = (0, 0)
     settings.DELIVERY_SMTP_RETRY_SECONDS = 60

@@ -2,9 +2,17 @@ import socket
 
 import pytest
 from django.tasks import TaskResultStatus
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from masthead.delivery.models import Delivery, DeliveryState, Send, SendState
+from masthead.delivery.models import (
+    Delivery,
+    DeliveryState,
+    Send,
+    SendState,
+    Suppression,
+    SuppressionReason,
+)
 from masthead.delivery.services.fan_out import create_send
 from masthead.delivery.services.send_task import work_on_send
 from masthead.delivery.tasks import run_send
@@ -29,42 +37,90 @@ def refusing_sink(settings):
     sink.controller.stop()
 
 
-def test_refused_recipient_fails_after_retries_and_the_others_are_sent(
-    publication, subscribers, refusing_sink, run_worker, settings
+def test_a_550_is_a_hard_bounce_at_once_and_suppresses_the_address(
+    publication, subscribers, refusing_sink, run_worker
 ):
-    settings.DELIVERY_MAX_ATTEMPTS = 3
     post = factories.make_post(publication, "Hello", status=PostStatus.DRAFT)
     create_send(post)
 
     run_worker()
 
     refused = Delivery.objects.get(email="reader1@example.com")
-    assert refused.state == DeliveryState.FAILED
-    assert refused.attempts == 3
+    assert refused.state == DeliveryState.BOUNCED
+    assert refused.attempts == 1
     assert refused.last_error.startswith("550")
-    assert refusing_sink.refusal_count == 3
+    assert refusing_sink.refusal_count == 1
+    assert Suppression.objects.filter(
+        email="reader1@example.com", reason=SuppressionReason.HARD_BOUNCE
+    ).exists()
     assert sorted(m.envelope_to[0] for m in refusing_sink.messages) == [
         "reader0@example.com",
         "reader2@example.com",
     ]
     send = Send.objects.get()
     assert send.state == SendState.DONE
-    assert (send.sent_count, send.failed_count) == (2, 1)
+    assert send.sent_count == 2
 
 
-def test_refused_recipient_waits_for_its_backoff(publication, subscribers, refusing_sink, settings):
-    settings.DELIVERY_RETRY_SECONDS = 60
+def test_a_bounced_address_gets_no_later_send(publication, subscribers, refusing_sink, run_worker):
+    create_send(factories.make_post(publication, "First", status=PostStatus.DRAFT))
+    run_worker()
+
+    later = create_send(factories.make_post(publication, "Second", status=PostStatus.DRAFT))
+
+    assert not later.deliveries.filter(email="reader1@example.com").exists()
+    assert later.recipient_count == 2
+
+
+def test_a_451_is_tried_again_on_the_schedule_then_fails(
+    publication, subscribers, settings, run_worker
+):
+    settings.DELIVERY_RETRY_SCHEDULE_SECONDS = (0, 0)
+    sink = RefusingSink(refused={"reader1@example.com"}, reply="451 4.7.1 Try again later")
+    sink.controller.start()
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": sink.port, "timeout": 10},
+        }
+    }
+    try:
+        create_send(factories.make_post(publication, "Hello", status=PostStatus.DRAFT))
+        run_worker()
+    finally:
+        sink.controller.stop()
+
+    refused = Delivery.objects.get(email="reader1@example.com")
+    assert refused.state == DeliveryState.FAILED
+    assert refused.attempts == 3  # the first try and one per entry of the schedule
+    assert refused.last_error.startswith("451")
+    assert sink.refusal_count == 3
+    assert not Suppression.objects.filter(email="reader1@example.com").exists()
+
+
+def test_a_temporarily_refused_recipient_waits_for_its_backoff(publication, subscribers, settings):
+    settings.DELIVERY_RETRY_SCHEDULE_SECONDS = (60, 300)
+    sink = RefusingSink(refused={"reader1@example.com"}, reply="451 4.7.1 Greylisted")
+    sink.controller.start()
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": sink.port, "timeout": 10},
+        }
+    }
     post = factories.make_post(publication, "Hello", status=PostStatus.DRAFT)
     send = create_send(post)
-
-    outcome = work_on_send(send.id, lambda: run_send.enqueue(send.id))
+    try:
+        outcome = work_on_send(send.id, lambda: run_send.enqueue(send.id))
+    finally:
+        sink.controller.stop()
 
     refused = Delivery.objects.get(email="reader1@example.com")
     assert outcome == "waiting"
     assert refused.state == DeliveryState.QUEUED
     assert refused.attempts == 1
-    assert refused.next_attempt_at is not None
-    assert len(refusing_sink.messages) == 2
+    assert 55 <= (refused.next_attempt_at - timezone.now()).total_seconds() <= 60
+    assert len(sink.messages) == 2
     successor = DBTaskResult.objects.filter(status=TaskResultStatus.READY).latest("enqueued_at")
     assert successor.run_after >= refused.next_attempt_at
 

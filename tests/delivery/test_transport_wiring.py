@@ -3,7 +3,7 @@
 import dkim
 import pytest
 
-from masthead.delivery.models import Delivery, DeliveryState, Send, SendState
+from masthead.delivery.models import Delivery, DeliveryState, Send, SendState, Suppression
 from masthead.posts.models import PostStatus
 from masthead.posts.services import publish_post
 from tests import factories
@@ -35,7 +35,7 @@ def test_worker_sends_dkim_signed_newsletters(
         assert dkim.verify(message.raw, dnsfunc=lambda name, timeout=5: dkim_key)
 
 
-def test_worker_sends_through_postmark_and_fails_inactive_recipients(
+def test_worker_sends_through_postmark_and_bounces_inactive_recipients(
     publication,
     subscribers,
     draft,
@@ -43,7 +43,6 @@ def test_worker_sends_through_postmark_and_fails_inactive_recipients(
     postmark,  # noqa: F811 - the fixture imported above
     settings,
 ):
-    settings.DELIVERY_MAX_ATTEMPTS = 1
     postmark.reply = (
         422,
         {
@@ -59,4 +58,6 @@ def test_worker_sends_through_postmark_and_fails_inactive_recipients(
     run_worker()
 
     assert len(postmark.calls) == 3
-    assert set(Delivery.objects.values_list("state", flat=True)) == {DeliveryState.FAILED}
+    # Postmark keeps those addresses inactive after a hard bounce or complaint: so do we.
+    assert set(Delivery.objects.values_list("state", flat=True)) == {DeliveryState.BOUNCED}
+    assert Suppression.objects.filter(email="reader0@example.com").exists()

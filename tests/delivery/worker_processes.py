@@ -2,6 +2,7 @@
 counting SMTP sink, a scratch database (a SQLite file, or a fresh PostgreSQL database dropped
 afterwards), the environment, and queries the test runs while the workers send."""
 
+import asyncio
 import contextlib
 import os
 import sqlite3
@@ -21,18 +22,23 @@ from tests.mail import SMTPSink
 ROOT = Path(__file__).resolve().parents[2]
 BATCH_SIZE = 100  # DELIVERY_BATCH_SIZE's default: the most a worker can have in flight
 TASKS = "django_tasks_database_dbtaskresult"
+STALE_SECONDS = 10
 
 
 class CountingSink:
-    """An SMTP server on loopback counting what each address received."""
+    """An SMTP server on loopback counting what each address received; `seconds_per_message`
+    makes it a slow relay (each connection waits that long before accepting a message)."""
 
-    def __init__(self):
+    def __init__(self, seconds_per_message: float = 0.0):
         self.received: Counter = Counter()
         self.lock = threading.Lock()
+        self.seconds_per_message = seconds_per_message
         self.port = SMTPSink().port  # a free port
         self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
+        if self.seconds_per_message:
+            await asyncio.sleep(self.seconds_per_message)
         with self.lock:
             self.received.update(envelope.rcpt_tos)
         return "250 OK"
@@ -97,6 +103,8 @@ def worker_environment(tmp_path: Path, sink: CountingSink, database_url: str | N
         MASTHEAD_SMTP_URL=f"smtp://127.0.0.1:{sink.port}?tls=none",
         MASTHEAD_LOG_LEVEL="WARNING",
         MASTHEAD_DB_CONN_MAX_AGE="0",
+        # A killed worker's claims go back after its heartbeat is this old (30 s in production).
+        MASTHEAD_DELIVERY_WORKER_STALE_SECONDS=str(STALE_SECONDS),
         PYTHONPATH=str(ROOT),
     )
     if database_url:
@@ -126,10 +134,15 @@ def migrate_and_seed(env, recipients: int) -> int:
     return seed(env, recipients)
 
 
-def start_worker(env, log, *options: str) -> subprocess.Popen:
+def start_worker(env, log, *options: str, prefix: tuple[str, ...] = ()) -> subprocess.Popen:
+    """A `masthead worker` process; `prefix` runs it under another command (e.g. unshare)."""
     command = ["-m", "masthead", "worker", "--interval", "0.2", "--no-startup-delay", *options]
     return subprocess.Popen(
-        [sys.executable, *command], env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT
+        [*prefix, sys.executable, *command],
+        env=env,
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
 
 

@@ -1,13 +1,13 @@
 from django import forms
 
+from masthead.core.address_field import AddressField
+
 
 class EmailForm(forms.Form):
-    email = forms.EmailField(
+    # Cleaned to the address as stored (lowercased, ASCII domain), so the service receives that.
+    email = AddressField(
         max_length=254,
-        error_messages={
-            "required": "Enter your email address.",
-            "invalid": "Enter a valid email address, like name@example.com.",
-        },
+        error_messages={"required": "Enter your email address."},
         widget=forms.EmailInput(attrs={"autocomplete": "email", "placeholder": "Type your email…"}),
     )
 

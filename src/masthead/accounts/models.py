@@ -6,14 +6,29 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from masthead.core.addresses import InvalidAddress, normalize_address
+
 
 class PersonManager(BaseUserManager):
     use_in_migrations = True
 
+    @classmethod
+    def normalize_email(cls, email):
+        """Lowercased with an ASCII domain, as the forms store it; anything else just lowercased.
+
+        Not a door: forms and imports refuse bad addresses before they get here, and a model
+        asks no mail server, so a UTF-8 local part that reached this far is kept.
+        """
+        email = (email or "").strip().lower()
+        try:
+            return normalize_address(email, allow_utf8_local_part=True)
+        except InvalidAddress:
+            return email  # e.g. admin@localhost from createsuperuser, as before
+
     def create_user(self, email, password=None, **fields):
         if not email:
             raise ValueError("A person needs an email address.")
-        person = self.model(email=self.normalize_email(email).lower(), **fields)
+        person = self.model(email=self.normalize_email(email), **fields)
         if password:
             person.set_password(password)
         else:
@@ -26,7 +41,7 @@ class PersonManager(BaseUserManager):
         return self.create_user(email, password, **fields)
 
     def get_by_natural_key(self, email):
-        return self.get(email__iexact=email)
+        return self.get(email__iexact=self.normalize_email(email))
 
 
 class Person(AbstractBaseUser, PermissionsMixin):

@@ -1,7 +1,8 @@
 """Build and send the install's own email (sign-in links, confirmations, invitations).
 
 Every message has three templates under templates/email/<name>/: subject.txt, body.txt and
-body.html. Callers send from tasks, never from a request.
+body.html. Callers send from tasks, never from a request, through
+masthead.core.system_mail.send_system_mail, which retries the task while the mail server is down.
 """
 
 from django.conf import settings

@@ -3,15 +3,15 @@
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from masthead.core.db import LARGEST_ID
 from masthead.core.ratelimit import RateLimited, check_rate
-from masthead.delivery.models import Delivery, DeliveryState, Send, SendState
-from masthead.delivery.services import control, fan_out, progress
+from masthead.delivery import clipping, queries
+from masthead.delivery.models import Send, SendState
+from masthead.delivery.services import control, fan_out
 from masthead.desk.lookups import EDITORS, MANAGERS, get_membership
 from masthead.desk.post_lookups import get_post_for_editor
 
@@ -41,20 +41,16 @@ def _send_for_staff(membership, send_id: int) -> Send:
     return send
 
 
-def _progress(send: Send, counts: dict[str, int]) -> dict:
-    queued = counts.get(DeliveryState.QUEUED, 0) + counts.get(DeliveryState.SENDING, 0)
-    done = send.recipient_count - queued
+def _progress(send: Send, outcomes: dict[str, int]) -> dict:
+    """A send's counts by outcome (see delivery.queries), as the page and its JSON show them."""
+    waiting = outcomes["queued"] + outcomes["retrying"] + outcomes["sending"]
     return {
         "id": send.id,
         "state": send.state,
         "state_label": send.get_state_display(),
         "recipients": send.recipient_count,
-        "queued": queued,
-        "sent": counts.get(DeliveryState.SENT, 0),
-        "failed": counts.get(DeliveryState.FAILED, 0),
-        "bounced": counts.get(DeliveryState.BOUNCED, 0),
-        "suppressed": counts.get(DeliveryState.SUPPRESSED, 0),
-        "done": max(done, 0),
+        **outcomes,
+        "done": max(send.recipient_count - waiting, 0),
         "opens": send.open_count,
         "clicks": send.click_count,
         "is_tracked": send.is_tracked,
@@ -62,31 +58,41 @@ def _progress(send: Send, counts: dict[str, int]) -> dict:
     }
 
 
+def _has_reasons(outcomes: dict[str, int]) -> bool:
+    return bool(outcomes["bounced"] or outcomes["failed"] or outcomes["retrying"])
+
+
 @login_required
 def send_list(request, publication_slug):
     membership = get_membership(request.user, publication_slug, EDITORS)
+    publication = membership.publication
     sends = list(
-        Send.objects.filter(publication=membership.publication)
+        Send.objects.filter(publication=publication)
         .select_related("post")
         .defer("html_template", "text_template", "full_html_template", "full_text_template")
+        # Measured by the database: the HTML of fifty sends stays there.
+        .annotate(html_size=clipping.sent_html_size_expression())
         .order_by("-created_at", "-id")[:SENDS_SHOWN]
     )
-    # Every shown send's deliveries counted by state in one query, whatever the number of sends.
-    counts: dict[int, dict[str, int]] = {send.id: {} for send in sends}
-    rows = (
-        Delivery.objects.filter(send_id__in=counts)
-        .values_list("send_id", "state")
-        .annotate(n=Count("id"))
-    )
-    for send_id, state, n in rows:
-        counts[send_id][state] = n
-    rows = [(send, _progress(send, counts[send.id])) for send in sends]
+    # Outcomes and reasons of every shown send: two queries at most, whatever their number.
+    outcomes = queries.outcomes_by_send(send.id for send in sends)
+    with_reasons = [send_id for send_id, counts in outcomes.items() if _has_reasons(counts)]
+    reasons = queries.reasons_by_send(with_reasons) if with_reasons else {}
+    rows = [
+        {
+            "send": send,
+            "progress": _progress(send, outcomes[send.id]),
+            "reasons": reasons.get(send.id, []),
+            "clipping": clipping.clip_notice(send.html_size),
+        }
+        for send in sends
+    ]
     context = {
         "desk_publication": membership.publication,
         "membership": membership,
         "rows": rows,
         "can_manage": membership.role in MANAGERS,
-        "is_any_running": any(progress["is_running"] for _, progress in rows),
+        "is_any_running": any(row["progress"]["is_running"] for row in rows),
         "tracking_form": TrackingForm(
             initial={"track_opens_and_clicks": fan_out.is_tracking_on(membership.publication)}
         ),
@@ -98,7 +104,7 @@ def send_list(request, publication_slug):
 def send_progress(request, publication_slug, send_id):
     membership = get_membership(request.user, publication_slug, EDITORS)
     send = _send_for_staff(membership, send_id)
-    return JsonResponse(_progress(send, progress.send_progress(send.id)))
+    return JsonResponse(_progress(send, queries.send_outcomes(send.id)))
 
 
 ACTIONS = {

@@ -1,14 +1,16 @@
 """A send's email, rendered once; each recipient's message is the same bytes with a few
-placeholders filled in (address, unsubscribe link, Message-ID), never a template render.
+placeholders filled in (address, unsubscribe link, Message-ID, Date), never a template render.
 
 Building a message with the `email` package costs about 0.85 ms; substituting into pre-built
 bytes and quoted-printable encoding the bodies (C code in binascii) costs a few microseconds.
 """
 
 import binascii
+import datetime as dt
 import html as html_module
 import re
 import secrets
+import time
 from dataclasses import dataclass
 from email.header import Header
 from email.utils import format_datetime, formataddr, parseaddr
@@ -17,7 +19,6 @@ from urllib.parse import urlsplit
 import nh3
 from django.conf import settings
 from django.template.loader import render_to_string
-from django.utils import timezone
 
 from masthead.publications.links import publication_link, publication_root, site_path
 
@@ -25,6 +26,7 @@ RECIPIENT = "@@RECIPIENT@@"
 UNSUBSCRIBE_URL = "@@UNSUBSCRIBE_URL@@"
 MESSAGE_ID = "@@MESSAGE_ID@@"
 DELIVERY_TOKEN = "@@DELIVERY_TOKEN@@"
+DATE = "@@DATE@@"
 
 
 @dataclass(frozen=True)
@@ -151,14 +153,13 @@ class MessageTemplate:
         self.envelope_from = parseaddr(send.sender)[1] or f"masthead@{domain}"
         self.message_id_format = f"<send-{send.id}.delivery-{{}}@{domain}>"
         boundary = f"=_masthead_{secrets.token_hex(12)}"
-        moment = send.started_at or timezone.now()
         slug = send.publication.slug
         headers = b"".join(
             [
                 f"From: {_sender_header(send.sender)}\r\n".encode("ascii"),
                 f"To: {RECIPIENT}\r\n".encode("ascii"),
                 _header("Subject", send.subject),
-                f"Date: {format_datetime(moment)}\r\n".encode("ascii"),
+                f"Date: {DATE}\r\n".encode("ascii"),
                 f"Message-ID: {MESSAGE_ID}\r\n".encode("ascii"),
                 f"List-Id: <{slug}.{domain}>\r\n".encode("ascii"),
                 f"List-Unsubscribe: <{UNSUBSCRIBE_URL}>\r\n".encode("ascii"),
@@ -183,6 +184,16 @@ class MessageTemplate:
             "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
         ).encode("ascii")
         self.closing = f"\r\n--{boundary}--\r\n".encode("ascii")
+        self._date = (0, "")  # (second, its Date header value): one tuple, swapped whole
+
+    def date(self) -> str:
+        """The Date header of a message sent now: formatted once a second, not once a message."""
+        second = int(time.time())
+        formatted_second, value = self._date
+        if second != formatted_second:
+            value = format_datetime(dt.datetime.fromtimestamp(second, dt.UTC))
+            self._date = (second, value)
+        return value
 
     def message_id(self, delivery_id: int) -> str:
         return self.message_id_format.format(delivery_id)
@@ -197,6 +208,7 @@ class MessageTemplate:
             self.headers.replace(RECIPIENT, email)
             .replace(MESSAGE_ID, self.message_id(delivery_id))
             .replace(UNSUBSCRIBE_URL, unsubscribe_url)
+            .replace(DATE, self.date())
         )
         return b"".join(
             [

@@ -106,6 +106,21 @@ class Delivery(models.Model):
         return f"{self.email} ({self.state})"
 
 
+class WorkerHeartbeat(models.Model):
+    """A process that claims deliveries or runs tasks, and when it last said it was alive.
+
+    The id is unique per process (host:pid:random, the host and pid only for people reading it);
+    liveness is the heartbeat's age, never the local kernel's view of a pid, which says nothing
+    about a process in another container or PID namespace that shares this host name."""
+
+    worker_id = models.CharField(max_length=64, unique=True)
+    started_at = models.DateTimeField(default=timezone.now)
+    beat_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self):
+        return f"{self.worker_id} (beat {self.beat_at:%H:%M:%S})"
+
+
 class DeliverySettings(models.Model):
     """How a publication's email goes out; a publication without a row gets the defaults."""
 

@@ -22,6 +22,9 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import EmailMultiAlternatives
 from django.utils.module_loading import import_string
 
+from masthead.core.addresses import InvalidAddress, to_ascii_domain
+from masthead.core.smtp_connection import SMTPConnectionFailed, open_smtp
+
 SIGNED_HEADERS = (
     b"From",
     b"To",
@@ -35,11 +38,26 @@ SIGNED_HEADERS = (
 
 
 class RecipientRefused(Exception):
-    """The server or API refused this recipient or this message; other recipients may work."""
+    """This one recipient (or this message) did not go out; other recipients may work.
 
-    def __init__(self, reason: str):
+    `kind` says what becomes of the delivery: BOUNCE (a 5xx at RCPT or DATA: the address is
+    suppressed), TEMPORARY (a 4xx, greylisting: tried again later) or ERROR (anything else that
+    went wrong for this recipient alone, such as an address the server cannot take: failed)."""
+
+    BOUNCE = "bounce"
+    TEMPORARY = "temporary"
+    ERROR = "error"
+
+    def __init__(self, reason: str, kind: str = ERROR):
         super().__init__(reason)
         self.reason = reason
+        self.kind = kind
+
+    @classmethod
+    def from_reply(cls, code: int, text) -> "RecipientRefused":
+        """A server's refusal: 5xx is permanent, 4xx temporary, anything else an error."""
+        kind = {5: cls.BOUNCE, 4: cls.TEMPORARY}.get(code // 100, cls.ERROR)
+        return cls(f"{code} {_text(text)}".strip(), kind)
 
 
 class TransportUnavailable(Exception):
@@ -146,38 +164,71 @@ class SMTPTransport:
 
     def __init__(self):
         options = settings.MAILERS["default"].get("OPTIONS", {})
-        host = options.get("host", "localhost")
-        port = options.get("port", 25)
-        timeout = options.get("timeout", 30)
+        self.address = f"{options.get('host', 'localhost')}:{options.get('port', 25)}"
         try:
-            if options.get("use_ssl"):
-                self.smtp = smtplib.SMTP_SSL(host, port, timeout=timeout)
-            else:
-                self.smtp = smtplib.SMTP(host, port, timeout=timeout)
-                if options.get("use_tls"):
-                    self.smtp.starttls()
-            if options.get("username"):
-                self.smtp.login(options["username"], options.get("password", ""))
+            self.smtp = open_smtp(options)
+            self.smtp.ehlo_or_helo_if_needed()
+        except SMTPConnectionFailed as error:  # says what went wrong, naming the relay
+            raise TransportUnavailable(str(error)) from error
         except (OSError, smtplib.SMTPException) as error:
-            raise TransportUnavailable(f"cannot connect to {host}:{port}: {error}") from error
+            raise TransportUnavailable(f"cannot connect to {self.address}: {error}") from error
+        self.offers_smtputf8 = self.smtp.has_extn("smtputf8")
+
+    def recipient_address(self, email: str) -> str:
+        return wire_address(email, offers_smtputf8=self.offers_smtputf8)
 
     def send(self, envelope_from: str, recipient: str, message: bytes) -> None:
-        """Signed here, the only path that needs it: an email provider signs with DKIM itself."""
+        """Signed here, the only path that needs it: an email provider signs with DKIM itself.
+
+        `recipient` is what recipient_address() returned."""
+        options = [] if recipient.isascii() else ["SMTPUTF8"]
         try:
-            self.smtp.sendmail(envelope_from, [recipient], sign(message))
+            self.smtp.sendmail(envelope_from, [recipient], sign(message), mail_options=options)
         except smtplib.SMTPRecipientsRefused as error:
             code, text = error.recipients.get(recipient, (0, b""))
-            raise RecipientRefused(f"{code} {_text(text)}") from error
-        except (smtplib.SMTPDataError, smtplib.SMTPSenderRefused) as error:
-            raise RecipientRefused(f"{error.smtp_code} {_text(error.smtp_error)}") from error
+            raise RecipientRefused.from_reply(code, text) from error
+        except smtplib.SMTPDataError as error:
+            raise RecipientRefused.from_reply(error.smtp_code, error.smtp_error) from error
+        except smtplib.SMTPSenderRefused as error:
+            # About our envelope sender, not the reader: never a reason to suppress them.
+            refusal = RecipientRefused.from_reply(error.smtp_code, error.smtp_error)
+            if refusal.kind == RecipientRefused.BOUNCE:
+                refusal.kind = RecipientRefused.ERROR
+            raise refusal from error
         except (OSError, smtplib.SMTPException) as error:
-            raise TransportUnavailable(str(error)) from error
+            raise TransportUnavailable(f"{self.address}: {error}") from error
+
+    def reset(self) -> None:
+        """After an unexpected error mid-message: end that mail transaction, or give up on the
+        connection (TransportUnavailable) when the server no longer answers."""
+        try:
+            self.smtp.rset()
+        except (OSError, smtplib.SMTPException) as error:
+            raise TransportUnavailable(f"{self.address}: {error}") from error
 
     def close(self) -> None:
         try:
             self.smtp.quit()
         except (OSError, smtplib.SMTPException):
             self.smtp.close()
+
+
+def wire_address(email: str, *, offers_smtputf8: bool) -> str:
+    """The address as it goes on the wire: the domain in its ASCII (IDNA) form; a UTF-8 part
+    before the @ only when the server offers SMTPUTF8. Raises RecipientRefused (an error of this
+    recipient alone) for an address that cannot be sent to."""
+    local, at, domain = email.strip().rpartition("@")
+    if not at or not local or not domain:
+        raise RecipientRefused(f"not an email address: {email!r}")
+    try:
+        domain = to_ascii_domain(domain)
+    except InvalidAddress as error:
+        raise RecipientRefused(f"invalid address: {error}") from error
+    if not local.isascii() and not offers_smtputf8:
+        raise RecipientRefused(
+            "the part before the @ is not ASCII and the mail server does not offer SMTPUTF8"
+        )
+    return f"{local}@{domain}"
 
 
 def _text(message) -> str:
@@ -235,16 +286,23 @@ class AnymailTransport:
             statuses = email_message.anymail_status.recipients
             status = statuses.get(recipient)
             reason = status.status if status else "refused"
-            raise RecipientRefused(f"{reason}: {error}") from error
+            kind = RecipientRefused.BOUNCE if reason == "rejected" else RecipientRefused.ERROR
+            raise RecipientRefused(f"{reason}: {error}", kind) from error
         except AnymailAPIError as error:
             status_code = error.status_code or getattr(error.response, "status_code", None)
             if status_code is None or status_code >= 500 or status_code in {401, 403, 429}:
                 raise TransportUnavailable(str(error)) from error
-            raise RecipientRefused(f"{status_code} {error}") from error
+            raise RecipientRefused(f"{status_code} {error}", RecipientRefused.ERROR) from error
         except AnymailInvalidAddress as error:
             raise RecipientRefused(f"invalid address: {error}") from error
         except AnymailError as error:  # anything else keeps the batch queued, for a retry
             raise TransportUnavailable(str(error)) from error
+
+    def recipient_address(self, email: str) -> str:
+        return wire_address(email, offers_smtputf8=False)
+
+    def reset(self) -> None:
+        """Each message is its own API call: nothing to reset."""
 
     def close(self) -> None:
         self.backend.close()

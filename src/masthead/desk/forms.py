@@ -1,6 +1,7 @@
 from django import forms
 from django.core.validators import validate_slug
 
+from masthead.core.address_field import AddressField
 from masthead.publications.models import CommentPolicy, Role
 
 
@@ -32,7 +33,7 @@ class PublicationSettingsForm(forms.Form):
 
 
 class InvitationForm(forms.Form):
-    email = forms.EmailField(
-        max_length=254, error_messages={"invalid": "Enter a valid email address."}
+    email = AddressField(
+        max_length=254, error_messages={"required": "Enter the address to invite."}
     )
     role = forms.ChoiceField(choices=[(Role.ADMIN, "Admin"), (Role.AUTHOR, "Author")])

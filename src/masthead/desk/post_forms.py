@@ -78,12 +78,21 @@ class ImageUploadForm(ImageForm):
 
 
 class MarkdownPreviewForm(forms.Form):
+    """The live preview's input: the Markdown, and what else the post's email is made of (to
+    tell how big the email gets); an older page that sends only the Markdown still works."""
+
     body_markdown = MarkdownField(
         required=False,
         strip=False,
         max_length=MAX_BODY_CHARS,
         error_messages={"max_length": too_long("post")},
     )
+    title = forms.CharField(max_length=200, required=False)
+    subtitle = forms.CharField(max_length=300, required=False)
+    audience = forms.ChoiceField(choices=Audience.choices, required=False)
+
+    def clean_audience(self):
+        return self.cleaned_data["audience"] or Audience.EVERYONE
 
 
 class PostContentForm(forms.Form):

@@ -14,12 +14,14 @@ from django.core.files.storage import default_storage
 from django.core.handlers.wsgi import get_script_name
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import get_script_prefix, reverse, set_script_prefix
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from masthead.core import images
-from masthead.core.rendering import render_markdown
+from masthead.core.rendering import render_markdown, render_preview
+from masthead.delivery.clipping import clip_notice, newsletter_html_size
 from masthead.desk.lookups import get_membership
 from masthead.desk.post_forms import (
     MAX_BODY_CHARS,
@@ -31,7 +33,7 @@ from masthead.desk.post_forms import (
 )
 from masthead.desk.post_lookups import get_post_for_editor, post_list_page
 from masthead.posts import services
-from masthead.posts.models import PostStatus
+from masthead.posts.models import Audience, Post, PostStatus
 from masthead.publications.links import publication_root, site_path
 
 
@@ -74,11 +76,40 @@ def _editor_urls(publication_slug: str, post=None) -> dict:
     }
 
 
+def _as_emailed(publication, post, *, title, subtitle, audience, body_markdown, body_html) -> Post:
+    """The post as the editor has it, unsaved: what its newsletter would be made of now."""
+    unsaved = Post(
+        publication=publication,
+        title=title,
+        subtitle=subtitle,
+        slug=post.slug if post is not None else "post",
+        audience=audience if audience in Audience.values else Audience.EVERYONE,
+        body_html=body_html,
+    )
+    if unsaved.is_paid:
+        unsaved.preview_html = render_preview(body_markdown)
+    return unsaved
+
+
 def _render_editor(request, membership, form, post=None, *, is_previewing=False):
     """The editor page; a bound form with errors answers 400, unless the writer only previews."""
     publication = membership.publication
     body = form.data.get("body_markdown", "") if form.is_bound else (post and post.body_markdown)
-    preview_html = render_markdown(str(body or "")[:MAX_BODY_CHARS])
+    body = str(body or "")[:MAX_BODY_CHARS]
+    preview_html = render_markdown(body)
+    # Gmail clips long emails: the writer sees it coming, for the text on the page.
+    if form.is_bound:
+        emailed = _as_emailed(
+            publication,
+            post,
+            title=str(form.data.get("title", "")),
+            subtitle=str(form.data.get("subtitle", "")),
+            audience=form.data.get("audience"),
+            body_markdown=body,
+            body_html=preview_html,
+        )
+    else:
+        emailed = post
     has_errors = form.is_bound and bool(form.errors)
     status = 400 if has_errors and not is_previewing else 200
     context = {
@@ -87,6 +118,7 @@ def _render_editor(request, membership, form, post=None, *, is_previewing=False)
         "form": form,
         "post": post,
         "preview_html": preview_html,
+        "clip_notice": clip_notice(newsletter_html_size(emailed)) if emailed else None,
         "urls": _editor_urls(publication.slug, post),
         "public_url": (
             publication_root(publication) + site_path("posts:detail", post.slug)
@@ -258,12 +290,29 @@ def post_autosave(request, publication_slug, post_id):
 @login_required
 @require_POST
 def post_render_preview(request, publication_slug):
-    """The live preview: Markdown in, the HTML readers will get out (same renderer, same sanitizer)."""
-    get_membership(request.user, publication_slug)
+    """The live preview: Markdown in, the HTML readers will get out (same renderer, same sanitizer),
+    and a warning when the post's email is long enough for Gmail to clip it."""
+    membership = get_membership(request.user, publication_slug)
     form = MarkdownPreviewForm(request.POST)
     if not form.is_valid():
         return _form_errors(form)
-    return JsonResponse({"html": render_markdown(form.cleaned_data["body_markdown"])})
+    data = form.cleaned_data
+    html = render_markdown(data["body_markdown"])
+    emailed = _as_emailed(
+        membership.publication,
+        None,
+        title=data["title"],
+        subtitle=data["subtitle"],
+        audience=data["audience"],
+        body_markdown=data["body_markdown"],
+        body_html=html,
+    )
+    answer = {"html": html}
+    notice = clip_notice(newsletter_html_size(emailed))
+    if notice is not None:  # no key, no notice: the page clears the one it shows
+        context = {"notice": notice, "is_editor": True}
+        answer["clip_notice"] = render_to_string("delivery/_clipping_notice.html", context)
+    return JsonResponse(answer)
 
 
 @login_required

@@ -1,17 +1,17 @@
 """Emails of the referral programme, sent by the worker."""
 
-from django.db import transaction
 from django.tasks import task
 from django.utils import timezone
 
 from masthead.core.mail import build_email, publication_sender
+from masthead.core.system_mail import send_system_mail
 from masthead.publications.links import publication_link
 from masthead.referrals.models import RewardGrant
 from masthead.referrals.services import complimentary_access_until
 
 
 @task()
-def send_reward_email(grant_id: int) -> None:
+def send_reward_email(grant_id: int, attempt: int = 0) -> None:
     """Tell the referrer about their reward, once: the grant is claimed before sending."""
     claimed = RewardGrant.objects.filter(id=grant_id, emailed_at__isnull=True).update(
         emailed_at=timezone.now()
@@ -20,21 +20,30 @@ def send_reward_email(grant_id: int) -> None:
         return
     grant = RewardGrant.objects.select_related("publication", "person").get(id=grant_id)
     publication = grant.publication
-    message = build_email(
-        "referral_reward",
-        grant.person.email,
-        {
-            "publication": publication,
-            "grant": grant,
-            "access_until": complimentary_access_until(publication, grant.person),
-            "leaderboard_url": publication_link(publication, "referrals:leaderboard"),
-        },
-        from_email=publication_sender(publication),
-    )
     try:
-        message.send()
+        message = build_email(
+            "referral_reward",
+            grant.person.email,
+            {
+                "publication": publication,
+                "grant": grant,
+                "access_until": complimentary_access_until(publication, grant.person),
+                "leaderboard_url": publication_link(publication, "referrals:leaderboard"),
+            },
+            from_email=publication_sender(publication),
+        )
     except Exception:
-        # Release the claim so a retry can send it.
-        with transaction.atomic():
-            RewardGrant.objects.filter(id=grant_id).update(emailed_at=None)
+        _release(grant_id)
         raise
+    send_system_mail(
+        message,
+        task=send_reward_email,
+        args=[grant_id],
+        attempt=attempt,
+        on_unsent=lambda: _release(grant_id),
+    )
+
+
+def _release(grant_id: int) -> None:
+    """Release the claim, so that a retry (or a fixed task) can send the email."""
+    RewardGrant.objects.filter(id=grant_id).update(emailed_at=None)

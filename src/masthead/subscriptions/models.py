@@ -36,6 +36,9 @@ class Subscription(models.Model):
     # The ?r=CODE the reader arrived with; the Leaderboard resolves it to a referrer.
     referral_code = models.CharField(max_length=32, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # When the reader last asked for a confirmation link, and when one last left for the mail
+    # server: a request newer than the last sending is still to be answered.
+    confirmation_requested_at = models.DateTimeField(null=True, blank=True)
     confirmation_sent_at = models.DateTimeField(null=True, blank=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     unsubscribed_at = models.DateTimeField(null=True, blank=True)

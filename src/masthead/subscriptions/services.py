@@ -5,6 +5,7 @@ import enum
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from masthead.accounts.services import get_or_create_person, normalize_email
@@ -56,6 +57,8 @@ def _subscribe(publication, email, referral_code, source) -> SubscribeOutcome:
         return SubscribeOutcome.ALREADY_SUBSCRIBED
     now = timezone.now()
     resend_after = dt.timedelta(seconds=settings.CONFIRMATION_RESEND_SECONDS)
+    # Only a confirmation that actually left counts: one still waiting for the mail server to come
+    # back must not keep the reader from asking again.
     if (
         subscription.status == SubscriptionStatus.PENDING
         and subscription.confirmation_sent_at
@@ -63,12 +66,44 @@ def _subscribe(publication, email, referral_code, source) -> SubscribeOutcome:
     ):
         return SubscribeOutcome.CONFIRMATION_RECENTLY_SENT
     subscription.status = SubscriptionStatus.PENDING
-    subscription.confirmation_sent_at = now
+    subscription.confirmation_requested_at = now
     if referral_code and not subscription.referral_code:
         subscription.referral_code = referral_code
-    subscription.save(update_fields=["status", "confirmation_sent_at", "referral_code"])
+    subscription.save(update_fields=["status", "confirmation_requested_at", "referral_code"])
+    # Queued afresh even when an earlier request is still being retried: this one goes now, and
+    # whichever task sends first answers both (the others find nothing left to answer).
     send_confirmation.enqueue(subscription.id)
     return SubscribeOutcome.CONFIRMATION_SENT
+
+
+def claim_confirmation(subscription_id: int) -> dt.datetime | None:
+    """Claim the sending of a pending subscription's unanswered confirmation request.
+
+    Returns the claim's time, now its confirmation_sent_at, or None when there is nothing to
+    send: the subscription is not pending, or a confirmation left (or is leaving) since the
+    reader last asked. Release with release_confirmation when the email cannot go.
+    """
+    now = timezone.now()
+    claimed = (
+        Subscription.objects.filter(
+            id=subscription_id,
+            status=SubscriptionStatus.PENDING,
+            confirmation_requested_at__isnull=False,
+        )
+        .filter(
+            Q(confirmation_sent_at__isnull=True)
+            | Q(confirmation_sent_at__lt=F("confirmation_requested_at"))
+        )
+        .update(confirmation_sent_at=now)
+    )
+    return now if claimed else None
+
+
+def release_confirmation(subscription_id: int, claimed_at: dt.datetime) -> None:
+    """Undo claim_confirmation: the email did not leave, so the request is unanswered again."""
+    Subscription.objects.filter(id=subscription_id, confirmation_sent_at=claimed_at).update(
+        confirmation_sent_at=None
+    )
 
 
 def confirmation_token(subscription: Subscription) -> str:

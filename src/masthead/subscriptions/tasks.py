@@ -1,11 +1,21 @@
 """Emails of the subscription flow, sent by the worker."""
 
+import datetime as dt
+
 from django.tasks import task
+from django.utils import timezone
 
 from masthead.core.mail import build_email, publication_sender
+from masthead.core.system_mail import drop_expired, send_system_mail
 from masthead.publications.links import publication_link
 from masthead.subscriptions.models import Subscription, SubscriptionStatus
-from masthead.subscriptions.services import confirmation_token, unsubscribe_token
+from masthead.subscriptions.services import (
+    CONFIRM_LINK_DAYS,
+    claim_confirmation,
+    confirmation_token,
+    release_confirmation,
+    unsubscribe_token,
+)
 
 
 def _load(subscription_id: int) -> Subscription | None:
@@ -17,18 +27,33 @@ def _load(subscription_id: int) -> Subscription | None:
 
 
 @task()
-def send_confirmation(subscription_id: int) -> None:
+def send_confirmation(subscription_id: int, attempt: int = 0) -> None:
     subscription = _load(subscription_id)
     if subscription is None or subscription.status != SubscriptionStatus.PENDING:
         return
+    requested_at = subscription.confirmation_requested_at
+    if requested_at and timezone.now() - requested_at >= dt.timedelta(days=CONFIRM_LINK_DAYS):
+        drop_expired(send_confirmation, [subscription_id], "asked for too long ago")
+        return
     publication = subscription.publication
     url = publication_link(publication, "subscriptions:confirm", confirmation_token(subscription))
-    build_email(
+    message = build_email(
         "confirm_subscription",
         subscription.person.email,
         {"publication": publication, "url": url},
         from_email=publication_sender(publication),
-    ).send()
+    )
+    # One email answers every request made before it: of several queued, the first sends.
+    claimed_at = claim_confirmation(subscription_id)
+    if claimed_at is None:
+        return
+    send_system_mail(
+        message,
+        task=send_confirmation,
+        args=[subscription_id],
+        attempt=attempt,
+        on_unsent=lambda: release_confirmation(subscription_id, claimed_at),
+    )
 
 
 def unsubscribe_headers(subscription: Subscription) -> tuple[str, dict]:
@@ -43,13 +68,13 @@ def unsubscribe_headers(subscription: Subscription) -> tuple[str, dict]:
 
 
 @task()
-def send_welcome(subscription_id: int) -> None:
+def send_welcome(subscription_id: int, attempt: int = 0) -> None:
     subscription = _load(subscription_id)
     if subscription is None or subscription.status != SubscriptionStatus.ACTIVE:
         return
     publication = subscription.publication
     unsubscribe_url, headers = unsubscribe_headers(subscription)
-    build_email(
+    message = build_email(
         "welcome",
         subscription.person.email,
         {
@@ -59,4 +84,5 @@ def send_welcome(subscription_id: int) -> None:
         },
         from_email=publication_sender(publication),
         headers=headers,
-    ).send()
+    )
+    send_system_mail(message, task=send_welcome, args=[subscription_id], attempt=attempt)

@@ -1,27 +1,34 @@
-"""The delivery settings as the services read them: batch size, claim lease, retries,
-task chains and slice length."""
+"""The delivery settings as the services read them: batch sizes, retries, task chains and
+slice length."""
 
 import datetime as dt
 
 from django.conf import settings
 
 
-def claim_lease() -> dt.timedelta:
-    return dt.timedelta(seconds=settings.DELIVERY_CLAIM_LEASE_SECONDS)
-
-
 def batch_size() -> int:
+    """The most deliveries one claim takes (a slow relay gets fewer: see sized_batch)."""
     return settings.DELIVERY_BATCH_SIZE
 
 
-def max_attempts() -> int:
-    return settings.DELIVERY_MAX_ATTEMPTS
+def batch_target_seconds() -> float:
+    return settings.DELIVERY_BATCH_TARGET_SECONDS
 
 
-def retry_delay(attempts: int) -> dt.timedelta:
-    """Backoff after a refused recipient: 1, 2, 4, ... times the base delay."""
-    base = settings.DELIVERY_RETRY_SECONDS
-    return dt.timedelta(seconds=base * 2 ** max(attempts - 1, 0))
+def sized_batch(seconds_per_message: float | None) -> int:
+    """A batch that takes about DELIVERY_BATCH_TARGET_SECONDS at the relay's measured pace, so a
+    slow relay's batches stay short and several workers share them; before anything is measured,
+    a tenth of the largest batch."""
+    largest = batch_size()
+    if not seconds_per_message:
+        return max(1, largest // 10)
+    return max(1, min(largest, int(batch_target_seconds() / seconds_per_message)))
+
+
+def retry_schedule() -> list[dt.timedelta]:
+    """The waits before each new try of a temporarily refused recipient (4xx): after the last,
+    the delivery counts as failed."""
+    return [dt.timedelta(seconds=seconds) for seconds in settings.DELIVERY_RETRY_SCHEDULE_SECONDS]
 
 
 def smtp_retry_delay() -> dt.timedelta:

@@ -1,14 +1,13 @@
 """Keeping sends going after the workers that carried them died: the worker runs this when it
 starts, every little while, and after losing the database.
 
-Delivery rows need little help: claims expire (see claiming); here the claims of dead
-processes of this host go back to the queue at once. Task rows need more: django-tasks-db leaves a
-task whose worker was killed RUNNING for ever, and a send whose every task chain ended that way,
-or failed before queueing its successor (the database went away), would wait for someone to
-run `masthead sends --resume`. Here each sending send gets back the chains it lacks.
+A worker is dead when its heartbeat is stale (see workers), wherever it ran. Delivery rows need
+little help: claim_batch takes back a dead worker's claims by itself; here they go back to the
+queue so that any worker takes them at once. Task rows need more: django-tasks-db leaves a task
+whose worker was killed RUNNING for ever, and a send whose every task chain ended that way, or
+failed before queueing its successor (the database went away), would wait for someone to run
+`masthead sends --resume`. Here each sending send gets back the chains it lacks.
 """
-
-import datetime as dt
 
 from django.db import transaction
 from django.tasks import TaskResultStatus
@@ -16,35 +15,43 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from masthead.delivery.models import Delivery, DeliveryState, Send, SendKind, SendState
-from masthead.delivery.services.claiming import is_dead_local_process
-from masthead.delivery.services.limits import claim_lease, slice_seconds, task_chains
+from masthead.delivery.services.limits import task_chains
+from masthead.delivery.services.workers import current_worker_id, dead_workers
 
 WORKER_DIED = "masthead.delivery.services.recovery.WorkerDied"
 
 
-def recover_sends() -> list[int]:
-    """Fail the task rows of dead local workers, then queue the send task again for every
-    sending send with fewer live task chains than it should have; returns those sends' ids.
+def recover_sends(me: str | None = None) -> list[int]:
+    """Fail the task rows of dead workers, put their claims back in the queue, then queue the
+    send task again for every sending send with fewer live task chains than it should have;
+    returns those sends' ids.
 
-    Run it in a worker between tasks: this process's own running tasks count as dead.
+    Run it in a worker between tasks: this process's own running tasks (`me`, by default this
+    process's id) count as dead, since it is not running any.
     """
-    fail_orphaned_tasks()
-    release_dead_claims()
+    me = me or current_worker_id()
+    fail_orphaned_tasks(me)
+    release_dead_claims(me)
     restarted = []
     for send_id in Send.objects.filter(state=SendState.SENDING).values_list("id", flat=True):
-        if restart_missing_chains(send_id):
+        if restart_missing_chains(send_id, me):
             restarted.append(send_id)
     return restarted
 
 
-def fail_orphaned_tasks() -> int:
-    """Mark failed the RUNNING task rows whose worker was a process of this host that is gone."""
+def _last_worker(worker_ids) -> str:
+    return worker_ids[-1] if worker_ids else ""
+
+
+def fail_orphaned_tasks(me: str | None = None) -> int:
+    """Mark failed the RUNNING task rows whose worker is dead."""
     running = DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING)
-    orphaned = [
-        task_id
+    owners = {
+        task_id: _last_worker(worker_ids)
         for task_id, worker_ids in running.values_list("id", "worker_ids")
-        if worker_ids and is_dead_local_process(worker_ids[-1])
-    ]
+    }
+    dead = dead_workers(owners.values(), me=me or current_worker_id())
+    orphaned = [task_id for task_id, owner in owners.items() if owner in dead]
     if not orphaned:
         return 0
     return running.filter(id__in=orphaned).update(
@@ -55,25 +62,20 @@ def fail_orphaned_tasks() -> int:
     )
 
 
-def release_dead_claims() -> int:
-    """Put back in the queue the deliveries that dead processes of this host had claimed, so
-    any worker takes them at once (claim_batch would, but only in a run of this very process
-    or once the lease ends, for a worker that lost the database but lives on)."""
+def release_dead_claims(me: str | None = None) -> int:
+    """Put back in the queue the deliveries that dead workers had claimed."""
     claims = Delivery.objects.filter(send__state=SendState.SENDING, state=DeliveryState.SENDING)
-    dead = [
-        delivery_id
-        for delivery_id, claimed_by in claims.values_list("id", "claimed_by")
-        if is_dead_local_process(claimed_by)
-    ]
+    claimers = set(claims.order_by().values_list("claimed_by", flat=True).distinct())
+    dead = dead_workers(claimers, me=me or current_worker_id())
     if not dead:
         return 0
-    return claims.filter(id__in=dead).update(
+    return claims.filter(claimed_by__in=dead).update(
         state=DeliveryState.QUEUED, claimed_by="", claimed_at=None
     )
 
 
 @transaction.atomic
-def restart_missing_chains(send_id: int) -> int:
+def restart_missing_chains(send_id: int, me: str | None = None) -> int:
     """Queue as many send tasks as the send lacks live chains; returns how many were queued.
 
     The send's row is locked first (on SQLite the immediate transaction does it), so two workers
@@ -90,30 +92,24 @@ def restart_missing_chains(send_id: int) -> int:
     if send is None:
         return 0
     wanted = 1 if send.kind == SendKind.TEST else task_chains()
-    missing = wanted - live_chain_count(send_id, run_send.module_path)
+    missing = wanted - live_chain_count(send_id, run_send.module_path, me)
     for _ in range(missing):
         run_send.enqueue(send_id)
     return max(missing, 0)
 
 
-def live_chain_count(send_id: int, task_path: str) -> int:
-    """The send's task rows that will run or are running: each stands for one chain.
-
-    A running task counts unless its worker is a dead process of this host, or it started
-    longer ago than any slice of sending lasts (a worker on another host that died)."""
-    started_after = timezone.now() - claim_lease() - dt.timedelta(seconds=slice_seconds())
-    rows = DBTaskResult.objects.filter(
-        task_path=task_path, status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING]
-    ).values_list("args_kwargs", "status", "worker_ids", "started_at")
-    count = 0
-    for args_kwargs, status, worker_ids, started_at in rows:
-        if args_kwargs.get("args") != [send_id]:
-            continue
-        if status == TaskResultStatus.RUNNING and (
-            (worker_ids and is_dead_local_process(worker_ids[-1]))
-            or started_at is None
-            or started_at < started_after
-        ):
-            continue
-        count += 1
-    return count
+def live_chain_count(send_id: int, task_path: str, me: str | None = None) -> int:
+    """The send's task rows that will run or are running: each stands for one chain. A running
+    task counts while its worker is alive."""
+    rows = [
+        (status, _last_worker(worker_ids))
+        for args_kwargs, status, worker_ids in DBTaskResult.objects.filter(
+            task_path=task_path, status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING]
+        ).values_list("args_kwargs", "status", "worker_ids")
+        if args_kwargs.get("args") == [send_id]
+    ]
+    dead = dead_workers(
+        {owner for status, owner in rows if status == TaskResultStatus.RUNNING},
+        me=me or current_worker_id(),
+    )
+    return sum(1 for status, owner in rows if status == TaskResultStatus.READY or owner not in dead)

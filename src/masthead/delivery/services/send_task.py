@@ -11,40 +11,29 @@ from django.utils import timezone
 
 from masthead.delivery import rate
 from masthead.delivery.models import Delivery, DeliveryState, Send, SendState
-from masthead.delivery.services.claiming import new_worker_id
-from masthead.delivery.services.limits import (
-    batch_size,
-    claim_lease,
-    slice_seconds,
-    smtp_retry_delay,
-)
+from masthead.delivery.services.limits import sized_batch, slice_seconds, smtp_retry_delay
 from masthead.delivery.services.progress import finish_send_if_complete, unfinished_deliveries
 from masthead.delivery.services.sending import SendRenderer, deliver_batch
+from masthead.delivery.services.workers import current_worker_id, stale_after
 from masthead.delivery.transport import TransportUnavailable, open_transport
 
 logger = logging.getLogger(__name__)
 
 
 def next_due_at(send_id: int):
-    """When work that is not claimable yet becomes claimable: a retry, or a claim's lease end."""
+    """When work that is not claimable yet may become claimable: a retry falling due, or, while
+    other workers hold claims, a look a little later in case one of them died."""
     now = timezone.now()
-    lease = claim_lease()
     retry_at = (
         Delivery.objects.filter(send_id=send_id, state=DeliveryState.QUEUED)
         .aggregate(at=Min("next_attempt_at"))
         .get("at")
     )
-    claimed_at = (
-        Delivery.objects.filter(send_id=send_id, state=DeliveryState.SENDING)
-        .aggregate(at=Min("claimed_at"))
-        .get("at")
-    )
-    # Claims in flight are looked at again soon: if their worker died on this machine, they
-    # can be taken back at once rather than when the lease ends.
-    recheck = now + dt.timedelta(seconds=settings.DELIVERY_RECHECK_SECONDS)
-    lease_end = claimed_at and min(claimed_at + lease, recheck)
-    moments = [moment for moment in (retry_at, lease_end) if moment]
-    return max(min(moments, default=now + lease), now)
+    recheck_at = None
+    if Delivery.objects.filter(send_id=send_id, state=DeliveryState.SENDING).exists():
+        recheck_at = now + dt.timedelta(seconds=settings.DELIVERY_RECHECK_SECONDS)
+    moments = [moment for moment in (retry_at, recheck_at) if moment]
+    return max(min(moments, default=now + stale_after()), now)
 
 
 def work_on_send(send_id: int, enqueue_successor) -> str:
@@ -63,16 +52,17 @@ def work_on_send(send_id: int, enqueue_successor) -> str:
     try:
         smtp = open_transport()
     except TransportUnavailable as error:
-        logger.warning("Send %s waits for the SMTP server: %s", send_id, error)
+        logger.warning("Send %s waits for the mail server: %s", send_id, error)
         _postpone(successor, timezone.now() + smtp_retry_delay())
         return "smtp unavailable"
-    worker_id = new_worker_id()
+    worker_id = current_worker_id()
     renderer = SendRenderer(send)
     deadline = time.monotonic() + slice_seconds()
+    pace = None  # seconds per message, measured
     claimed_any = False
     try:
         while time.monotonic() < deadline:
-            allowed = rate.reserve_slots(batch_size())
+            allowed = rate.reserve_slots(sized_batch(pace))
             if not allowed:
                 _postpone(successor, rate.next_minute())
                 return "rate limited"
@@ -81,10 +71,13 @@ def work_on_send(send_id: int, enqueue_successor) -> str:
             if not result.claimed:
                 break
             claimed_any = True
+            if result.handled:
+                measured = result.seconds / result.handled
+                pace = measured if pace is None else 0.5 * pace + 0.5 * measured
         else:
             return "slice over"
     except TransportUnavailable as error:
-        logger.warning("Send %s lost the SMTP server: %s", send_id, error)
+        logger.warning("Send %s lost the mail server: %s", send_id, error)
         _postpone(successor, timezone.now() + smtp_retry_delay())
         return "smtp unavailable"
     finally:

@@ -1,21 +1,37 @@
 """Sending a claimed batch: per-recipient bytes from the send's pre-rendered template, one
-transport connection per batch, each delivery marked sent, retried or failed."""
+transport connection per batch, and each delivery recorded the moment its message is accepted.
 
+Recording each message as it is accepted (one small UPDATE in autocommit) is what bounds the
+repeats after a crash: a worker killed at any moment leaves at most the message in flight
+unrecorded, and only that one reaches its reader twice. Whatever happens to one recipient (a
+refusal, an address the server cannot take, any exception while rendering or sending) is
+recorded on that recipient and never makes the rest of the batch go again.
+"""
+
+import contextlib
+import logging
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db import transaction
-from django.db.models import CharField, F, Value
-from django.db.models.functions import Cast, Concat
+from django.db import DatabaseError, IntegrityError, connection
+from django.db.models import F
 from django.utils import timezone
 
-from masthead.delivery.messages import MessageTemplate, mail_domain, unsubscribe_url_prefix
-from masthead.delivery.models import Delivery, DeliveryState, Send
-from masthead.delivery.services.claiming import Claimed, claim_batch
-from masthead.delivery.services.limits import max_attempts, retry_delay
+from masthead.delivery.messages import MessageTemplate, unsubscribe_url_prefix
+from masthead.delivery.models import Delivery, DeliveryState, Send, SuppressionReason
+from masthead.delivery.services.claiming import Claimed, claim_batch, release_claims
+from masthead.delivery.services.fan_out import suppress
+from masthead.delivery.services.limits import retry_schedule
+from masthead.delivery.services.workers import beat, heartbeat_interval
 from masthead.delivery.tracking import tracking_token
 from masthead.delivery.transport import RecipientRefused, TransportUnavailable, open_transport
 from masthead.subscriptions.models import Subscription
 from masthead.subscriptions.services import unsubscribe_token
+
+logger = logging.getLogger(__name__)
+
+NOT_SENT_YET = [DeliveryState.QUEUED, DeliveryState.SENDING, DeliveryState.FAILED]
 
 
 @dataclass
@@ -23,7 +39,13 @@ class BatchResult:
     claimed: int = 0
     sent: int = 0
     failed: int = 0
+    bounced: int = 0
     retrying: int = 0
+    seconds: float = 0.0  # spent sending, for sizing the next batch to the relay's pace
+
+    @property
+    def handled(self) -> int:
+        return self.sent + self.failed + self.bounced + self.retrying
 
 
 class SendRenderer:
@@ -41,13 +63,18 @@ class SendRenderer:
         token = unsubscribe_token(Subscription(id=subscription_id))
         return f"{self.unsubscribe_before}{token}{self.unsubscribe_after}"
 
-    def render(self, delivery: Claimed) -> bytes:
+    def render(self, delivery: Claimed, address: str | None = None) -> bytes:
         return self.template.render(
             delivery.id,
-            delivery.email,
+            address or delivery.email,
             self.unsubscribe_url(delivery.subscription_id),
             tracking_token(delivery.id) if self.is_tracked else "",
         )
+
+
+class BatchInterrupted(Exception):
+    """This worker no longer holds the rest of its batch (another worker took its claims back,
+    or the database went away for a while): the rest is released, never sent from here."""
 
 
 def deliver_batch(
@@ -57,10 +84,11 @@ def deliver_batch(
     smtp=None,
     renderer: SendRenderer | None = None,
 ) -> BatchResult:
-    """Claim a batch and send it over one transport connection; mark each delivery sent or failed.
+    """Claim a batch and send it over one transport connection, recording each delivery as
+    soon as its message is accepted or refused.
 
-    Raises TransportUnavailable when the server or API cannot take mail; the
-    deliveries not sent go back to the queue without using up an attempt.
+    Raises TransportUnavailable when the server or API cannot take mail; the deliveries not
+    sent yet go back to the queue without using up an attempt.
     """
     claimed = claim_batch(send, worker_id, size)
     result = BatchResult(claimed=len(claimed))
@@ -68,81 +96,161 @@ def deliver_batch(
         return result
     renderer = renderer or SendRenderer(send)
     own_connection = smtp is None
-    sent_ids: list[int] = []
-    refused: list[tuple[Claimed, str]] = []
+    started = time.monotonic()
+    next_beat = started + heartbeat_interval()
+    done = 0
     try:
         if smtp is None:
             smtp = open_transport()
         for delivery in claimed:
-            try:
-                smtp.send(
-                    renderer.template.envelope_from,
-                    delivery.email,
-                    renderer.render(delivery),
-                )
-            except RecipientRefused as error:
-                refused.append((delivery, error.reason))
-            else:
-                sent_ids.append(delivery.id)
-    except TransportUnavailable:
-        _finish_batch(send, worker_id, sent_ids, refused, result)
-        sent = set(sent_ids)
-        _release(worker_id, [d.id for d in claimed if d.id not in sent])
-        raise
+            if time.monotonic() >= next_beat:  # a worker without a heartbeat thread beats here
+                record(lambda: beat(worker_id))
+                next_beat = time.monotonic() + heartbeat_interval()
+            outcome = send_one(smtp, renderer, delivery)
+            done += 1
+            if not record_outcome(send, worker_id, delivery, outcome, renderer, result):
+                raise BatchInterrupted
+    except (TransportUnavailable, BatchInterrupted) as error:
+        record(lambda: release_claims(worker_id, [d.id for d in claimed[done:]]))
+        if isinstance(error, TransportUnavailable):
+            raise
     finally:
+        result.seconds = time.monotonic() - started
         if own_connection and smtp is not None:
             smtp.close()
-    _finish_batch(send, worker_id, sent_ids, refused, result)
+        record(lambda: _add_to_counts(send.id, result))
     return result
 
 
-def _release(worker_id: str, ids: list[int]) -> None:
-    if ids:
-        Delivery.objects.filter(
-            id__in=ids, state=DeliveryState.SENDING, claimed_by=worker_id
-        ).update(state=DeliveryState.QUEUED, claimed_by="", claimed_at=None)
+def send_one(smtp, renderer: SendRenderer, delivery: Claimed) -> RecipientRefused | None:
+    """Send one message; None when the server accepted it, else why not. TransportUnavailable
+    (the server is gone) propagates; every other failure belongs to this recipient alone."""
+    try:
+        address = smtp.recipient_address(delivery.email)
+        smtp.send(renderer.template.envelope_from, address, renderer.render(delivery, address))
+    except TransportUnavailable:
+        raise
+    except RecipientRefused as refusal:
+        return refusal
+    except Exception as error:  # noqa: BLE001 - one reader's odd data must not stop the send
+        logger.exception("Delivery %s to %s failed", delivery.id, delivery.email)
+        smtp.reset()  # TransportUnavailable if the connection did not survive it
+        return RecipientRefused(f"{type(error).__name__}: {error}", RecipientRefused.ERROR)
+    return None
 
 
-def _finish_batch(send, worker_id, sent_ids, refused, result: BatchResult) -> None:
+def record_outcome(send, worker_id, delivery, outcome, renderer, result: BatchResult) -> bool:
+    """Write what happened to one delivery, retrying through a database outage. False when the
+    claim was no longer this worker's (it was taken back): the batch must stop."""
+    if outcome is None:
+        result.sent += 1
+        message_id = renderer.template.message_id(delivery.id)
+        is_mine, waited = write_durably(lambda: _mark_sent(worker_id, delivery.id, message_id))
+    else:
+        changes, counter = _refusal_changes(delivery, outcome)
+        setattr(result, counter, getattr(result, counter) + 1)
+        is_mine, waited = write_durably(lambda: _mark_refused(worker_id, delivery.id, changes))
+        if outcome.kind == RecipientRefused.BOUNCE:
+            record(lambda: _suppress(delivery.email))
+    # After waiting out an outage the claims may have been taken back: stop here either way.
+    return is_mine and not waited
+
+
+def _mark_sent(worker_id: str, delivery_id: int, message_id: str) -> bool:
     now = timezone.now()
-    domain = mail_domain()
-    with transaction.atomic():
-        if sent_ids:
-            result.sent = Delivery.objects.filter(
-                id__in=sent_ids, state=DeliveryState.SENDING, claimed_by=worker_id
-            ).update(
-                state=DeliveryState.SENT,
-                sent_at=now,
-                claimed_by="",
-                message_id=Concat(
-                    Value(f"<send-{send.id}.delivery-"),
-                    Cast("id", CharField()),
-                    Value(f"@{domain}>"),
-                    output_field=CharField(),
-                ),
-            )
-        for delivery, error in refused:
-            attempts = delivery.attempts + 1
-            if attempts >= max_attempts():
-                changes = {"state": DeliveryState.FAILED, "next_attempt_at": None}
-                result.failed += 1
-            else:
-                changes = {
-                    "state": DeliveryState.QUEUED,
-                    "next_attempt_at": now + retry_delay(attempts),
-                }
-                result.retrying += 1
-            Delivery.objects.filter(
-                id=delivery.id, state=DeliveryState.SENDING, claimed_by=worker_id
-            ).update(
-                attempts=attempts,
-                last_error=error[:1000],
-                claimed_by="",
-                claimed_at=None,
-                **changes,
-            )
-        if result.sent or result.failed:
-            Send.objects.filter(id=send.id).update(
-                sent_count=F("sent_count") + result.sent,
-                failed_count=F("failed_count") + result.failed,
-            )
+    changes = {
+        "state": DeliveryState.SENT,
+        "sent_at": now,
+        "claimed_by": "",
+        "message_id": message_id,
+    }
+    rows = Delivery.objects.filter(id=delivery_id)
+    if rows.filter(state=DeliveryState.SENDING, claimed_by=worker_id).update(**changes):
+        return True
+    # Another worker took the claim back meanwhile; the message left all the same.
+    rows.filter(state__in=NOT_SENT_YET).update(**changes)
+    return False
+
+
+def _refusal_changes(delivery: Claimed, refusal: RecipientRefused) -> tuple[dict, str]:
+    attempts = delivery.attempts + 1
+    changes = {
+        "attempts": attempts,
+        "last_error": refusal.reason[:1000],
+        "claimed_by": "",
+        "claimed_at": None,
+        "next_attempt_at": None,
+    }
+    if refusal.kind == RecipientRefused.BOUNCE:
+        return {**changes, "state": DeliveryState.BOUNCED}, "bounced"
+    schedule = retry_schedule()
+    if refusal.kind == RecipientRefused.TEMPORARY and attempts <= len(schedule):
+        next_attempt_at = timezone.now() + schedule[attempts - 1]
+        return {**changes, "state": DeliveryState.QUEUED, "next_attempt_at": next_attempt_at}, (
+            "retrying"
+        )
+    return {**changes, "state": DeliveryState.FAILED}, "failed"
+
+
+def _mark_refused(worker_id: str, delivery_id: int, changes: dict) -> bool:
+    return bool(
+        Delivery.objects.filter(
+            id=delivery_id, state=DeliveryState.SENDING, claimed_by=worker_id
+        ).update(**changes)
+    )
+
+
+def _suppress(email: str) -> None:
+    """A hard bounce at RCPT or DATA: like a DSN's, the address gets no more mail."""
+    with contextlib.suppress(IntegrityError):  # suppressed by someone else at the same moment
+        suppress(email, reason=SuppressionReason.HARD_BOUNCE)
+
+
+def _add_to_counts(send_id: int, result: BatchResult) -> None:
+    """The send's running counters (the deliveries' states are the truth; a finished send is
+    recounted from them, so an increment lost with a killed worker is made good)."""
+    if result.sent or result.failed:
+        Send.objects.filter(id=send_id).update(
+            sent_count=F("sent_count") + result.sent,
+            failed_count=F("failed_count") + result.failed,
+        )
+
+
+def record(write: Callable[[], object]):
+    """write_durably()'s value alone."""
+    return write_durably(write)[0]
+
+
+def write_durably(
+    write: Callable[[], object], *, first_wait: float = 0.5, max_wait: float = 5.0
+) -> tuple[object, bool]:
+    """Run a write that must not be lost, waiting through a database outage (a full disk, a
+    read-only or restarting database) until it succeeds; returns what the write returned, and
+    whether it had to wait.
+
+    The messages already accepted by the relay are only known to this process until written:
+    giving up here would send them again later. Inside a transaction nothing can be retried,
+    so there the error propagates."""
+    wait = first_wait
+    waited = False
+    while True:
+        try:
+            return write(), waited
+        except IntegrityError:
+            raise
+        except DatabaseError as error:
+            if connection.in_atomic_block:
+                raise
+            if not waited:
+                logger.warning("Cannot write to the database (%s); waiting to try again", error)
+            waited = True
+            _close_quietly()
+            time.sleep(wait)
+            wait = min(wait * 2, max_wait)
+
+
+def _close_quietly() -> None:
+    try:
+        connection.close()
+    except DatabaseError:
+        connection.connection = None

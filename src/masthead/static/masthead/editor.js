@@ -20,6 +20,7 @@
   const previewTitle = form.querySelector("[data-preview-title]");
   const previewSubtitle = form.querySelector("[data-preview-subtitle]");
   const previewBody = form.querySelector("[data-preview-body]");
+  const clipNotice = form.querySelector("[data-clip-notice]");
   let autosaveUrl = form.dataset.autosaveUrl || "";
 
   // With a live preview and an image button that inserts at the cursor, these are not needed.
@@ -79,18 +80,25 @@
     const request = ++previewRequest;
     const data = new FormData();
     data.append("body_markdown", body.value);
+    // The rest of what the email is made of, so the answer can tell whether Gmail would clip it.
+    ["title", "subtitle", "audience"].forEach((name) => data.append(name, field(name).value));
     send(form.dataset.previewUrl, data).then(
       (answer) => {
-        if (request === previewRequest) previewBody.innerHTML = answer.html;
+        if (request !== previewRequest) return;
+        previewBody.innerHTML = answer.html;
+        if (clipNotice) clipNotice.innerHTML = answer.clip_notice || "";
       },
       () => {} // the next keystroke tries again; the text itself is safe in the textarea
     );
   }
 
-  body.addEventListener("input", () => {
+  function schedulePreview() {
     clearTimeout(previewTimer);
     previewTimer = setTimeout(renderPreview, PREVIEW_DELAY_MS);
-  });
+  }
+  body.addEventListener("input", schedulePreview);
+  // A paid post's email holds only its first paragraphs: its size changes with the audience.
+  field("audience").addEventListener("change", schedulePreview);
   title.addEventListener("input", () => {
     previewTitle.textContent = title.value;
   });

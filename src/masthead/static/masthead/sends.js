@@ -1,12 +1,19 @@
 // The sends page: refresh each running send's counts every two seconds until it stops.
 (function () {
   "use strict";
-  var FIELDS = ["recipients", "queued", "sent", "failed", "bounced", "opens", "clicks", "state_label"];
+  var FIELDS = [
+    "recipients", "queued", "sending", "retrying", "sent", "failed", "bounced", "suppressed",
+    "opens", "clicks", "state_label",
+  ];
+  // Shown only while there are some, as on the page the server renders.
+  var SHOWN_WHEN_ANY = ["sending", "retrying", "suppressed"];
 
   function update(row, data) {
     FIELDS.forEach(function (name) {
       var cell = row.querySelector('[data-field="' + name + '"]');
-      if (cell) cell.textContent = data[name];
+      if (!cell) return;
+      cell.textContent = data[name];
+      if (SHOWN_WHEN_ANY.indexOf(name) !== -1) cell.parentNode.hidden = !data[name];
     });
     var bar = row.querySelector("progress");
     if (bar) {

@@ -16,10 +16,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db.models.functions import Lower
 
+from masthead.core.addresses import (
+    InvalidAddress,
+    has_utf8_local_part,
+    normalize_address,
+    transport_offers_smtputf8,
+)
 from masthead.publications.models import Publication
 from masthead.subscriptions.import_models import ProblemKind
 from masthead.subscriptions.models import Subscription, SubscriptionStatus
@@ -85,7 +89,7 @@ class Row:
 
     number: int  # the row as a spreadsheet numbers it: the header is row 1
     raw_email: str
-    email: str = ""  # lowercased and valid, or empty
+    email: str = ""  # normalised (lowercased, ASCII domain) and valid, or empty
     name: str = ""
     kind: str = ""  # empty while the row is good; a ProblemKind once it is skipped
     reason: str = ""
@@ -127,23 +131,31 @@ def find_columns(header: list[str]) -> Columns:
 
 def _looks_like_address(value: str) -> bool:
     try:
-        validate_email(value.strip())
-    except ValidationError:
+        normalize_address(value, allow_utf8_local_part=True)
+    except InvalidAddress:
         return False
     return True
 
 
 def check_email(raw: str) -> tuple[str, str]:
-    """The address lowercased, and an empty reason; or an empty address and the reason."""
+    """The address normalised (lowercased, ASCII domain) and an empty reason; or an empty
+    address and the reason the row is skipped."""
     email = raw.strip().lower()
     if not email:
         return "", "no email address"
     if len(email) > MAX_EMAIL_LENGTH:
         return "", f"the address is longer than {MAX_EMAIL_LENGTH} characters"
     try:
-        validate_email(email)
-    except ValidationError:
+        # UTF-8 local parts are judged below, so that the report says why they were skipped.
+        email = normalize_address(email, allow_utf8_local_part=True)
+    except InvalidAddress:
         return "", "not a valid email address"
+    # Asks the SMTP server only when a row has a UTF-8 local part, and then once an hour.
+    if has_utf8_local_part(email) and not transport_offers_smtputf8():
+        return "", (
+            "the part before the @ has characters our mail server cannot deliver to "
+            "(it does not offer SMTPUTF8)"
+        )
     return email, ""
 
 

@@ -1,18 +1,34 @@
-"""`masthead sends`: list sends with their counts; pause, resume, cancel or watch one."""
+"""`masthead sends`: list sends with their counts by outcome; show, pause, resume, cancel or
+watch one, with the most common reasons its deliveries bounced, failed or wait for a retry."""
 
 import time
 
 from django.core.management.base import BaseCommand, CommandError
 
 from masthead.delivery.models import Send, SendState
+from masthead.delivery.queries import common_reasons, outcomes_by_send, send_outcomes
 from masthead.delivery.services import control
-from masthead.delivery.services.progress import send_progress
+
+# (heading, key in delivery.queries.OUTCOMES): QUEUED is never tried yet, RETRYING was refused
+# for now (greylisted, say) and waits for its next attempt.
+COLUMNS = [
+    ("QUEUED", "queued"),
+    ("SENT", "sent"),
+    ("FAILED", "failed"),
+    ("BOUNCED", "bounced"),
+    ("RETRYING", "retrying"),
+    ("SENDING", "sending"),
+    ("SUPPRESSED", "suppressed"),
+]
 
 
 class Command(BaseCommand):
-    help = "List email sends; pause, resume, cancel or watch one."
+    help = "List email sends; show, pause, resume, cancel or watch one."
 
     def add_arguments(self, parser):
+        parser.add_argument(
+            "send_id", nargs="?", type=int, metavar="ID", help="show one send and its reasons"
+        )
         group = parser.add_mutually_exclusive_group()
         group.add_argument("--pause", type=int, metavar="ID", help="stop sending (resumable)")
         group.add_argument("--resume", type=int, metavar="ID", help="carry on a paused send")
@@ -20,44 +36,66 @@ class Command(BaseCommand):
         group.add_argument("--watch", type=int, metavar="ID", help="show a progress bar")
         parser.add_argument("--limit", type=int, default=20, help="how many sends to list")
 
-    def handle(self, *args, pause, resume, cancel, watch, limit, **options):
-        for send_id, action, verb in (
+    def handle(self, *args, send_id, pause, resume, cancel, watch, limit, **options):
+        for action_id, action, verb in (
             (pause, control.pause_send, "paused"),
             (resume, control.resume_send, "resumed"),
             (cancel, control.cancel_send, "cancelled"),
         ):
-            if send_id is not None:
-                self._require(send_id)
-                if not action(send_id):
-                    state = Send.objects.get(id=send_id).state
-                    raise CommandError(f"Send {send_id} is {state}; it cannot be {verb}.")
-                self.stdout.write(f"Send {send_id} {verb}.")
+            if action_id is not None:
+                self._require(action_id)
+                if not action(action_id):
+                    state = Send.objects.get(id=action_id).state
+                    raise CommandError(f"Send {action_id} is {state}; it cannot be {verb}.")
+                self.stdout.write(f"Send {action_id} {verb}.")
                 return
         if watch is not None:
-            self._watch(self._require(watch))
+            send = self._require(watch)
+            self._watch(send)
+            self._reasons(send)
+            return
+        if send_id is not None:
+            self._show(self._require(send_id))
             return
         self._list(limit)
 
     def _require(self, send_id: int) -> Send:
-        send = Send.objects.filter(id=send_id).first()
+        send = Send.objects.select_related("publication").filter(id=send_id).first()
         if send is None:
             raise CommandError(f"There is no send {send_id}.")
         return send
 
-    def _list(self, limit: int) -> None:
-        sends = Send.objects.select_related("publication").order_by("-id")[:limit]
-        self.stdout.write(
-            f"{'ID':>5}  {'STATE':<9}  {'RECIPIENTS':>10}  {'QUEUED':>8}  {'SENT':>8}  "
-            f"{'FAILED':>6}  {'BOUNCED':>7}  SUBJECT"
+    def _header(self) -> str:
+        counts = "  ".join(heading for heading, _ in COLUMNS)
+        return f"{'ID':>5}  {'STATE':<9}  {'RECIPIENTS':>10}  {counts}  SUBJECT"
+
+    def _row(self, send: Send, outcomes: dict[str, int]) -> str:
+        counts = "  ".join(f"{outcomes[key]:>{len(heading)}}" for heading, key in COLUMNS)
+        return (
+            f"{send.id:>5}  {send.state:<9}  {send.recipient_count:>10}  {counts}  "
+            f"{send.publication.name}: {send.subject}"
         )
+
+    def _list(self, limit: int) -> None:
+        sends = list(Send.objects.select_related("publication").order_by("-id")[:limit])
+        outcomes = outcomes_by_send(send.id for send in sends)  # one query for all of them
+        self.stdout.write(self._header())
         for send in sends:
-            progress = send_progress(send.id)
-            queued = progress["queued"] + progress["sending"]
-            self.stdout.write(
-                f"{send.id:>5}  {send.state:<9}  {send.recipient_count:>10}  {queued:>8}  "
-                f"{progress['sent']:>8}  {progress['failed']:>6}  {progress['bounced']:>7}  "
-                f"{send.publication.name}: {send.subject}"
-            )
+            self.stdout.write(self._row(send, outcomes[send.id]))
+
+    def _show(self, send: Send) -> None:
+        self.stdout.write(self._header())
+        self.stdout.write(self._row(send, send_outcomes(send.id)))
+        self._reasons(send)
+
+    def _reasons(self, send: Send) -> None:
+        reasons = common_reasons(send.id)
+        if not reasons:
+            return
+        self.stdout.write("")
+        self.stdout.write("Most common reasons (bounced, failed, retrying):")
+        for reason, count in reasons:
+            self.stdout.write(f"{count:>7}  {reason}")
 
     def _watch(self, send: Send) -> None:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
@@ -71,14 +109,14 @@ class Command(BaseCommand):
             task = bar.add_task(f"Send {send.id}", total=send.recipient_count)
             while True:
                 send.refresh_from_db(fields=["state"])
-                progress = send_progress(send.id)
-                finished = send.recipient_count - progress["queued"] - progress["sending"]
+                outcomes = send_outcomes(send.id)
+                waiting = outcomes["queued"] + outcomes["retrying"] + outcomes["sending"]
                 bar.update(
                     task,
-                    completed=finished,
+                    completed=send.recipient_count - waiting,
                     description=(
-                        f"Send {send.id} ({send.state}, {progress['failed']} failed, "
-                        f"{progress['bounced']} bounced)"
+                        f"Send {send.id} ({send.state}, {outcomes['failed']} failed, "
+                        f"{outcomes['bounced']} bounced, {outcomes['retrying']} retrying)"
                     ),
                 )
                 if send.state in {SendState.DONE, SendState.CANCELLED}:

@@ -1,7 +1,8 @@
 """`masthead worker`: django-tasks-db's worker, made to outlive its peers and the database.
 
 On top of `db_worker` it
-- names itself host:pid:random, so other workers on this host can tell when it is dead;
+- has an id of its own (host:pid:random) and a heartbeat thread that records every few seconds
+  that it is alive, so other workers, on any host or in any container, can tell when it died;
 - restarts stalled sends (services.recovery) when it starts, every --recover-every seconds,
   and when the database comes back: a killed worker leaves no send waiting for a manual resume;
 - survives losing the database (a PostgreSQL restart, a network cut): instead of crashing on
@@ -9,25 +10,35 @@ On top of `db_worker` it
   marked failed by the next recovery and its send continues.
 """
 
+import contextlib
 import logging
 import os
 import random
 import time
 
 from django.core.management.base import CommandError
-from django.db import InterfaceError, OperationalError, connections
+from django.db import InterfaceError, InternalError, OperationalError, connections
 from django.tasks import TaskResultStatus
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV, run_with_reloader
 from django_tasks_db.management.commands import db_worker
 from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
 
-from masthead.delivery.services.claiming import new_worker_id
 from masthead.delivery.services.recovery import recover_sends
+from masthead.delivery.services.sending import record
+from masthead.delivery.services.workers import (
+    HeartbeatThread,
+    adopt_worker_id,
+    beat,
+    current_worker_id,
+    forget_long_dead_workers,
+    forget_worker,
+)
 
 logger = logging.getLogger("masthead.worker")
 
-DATABASE_ERRORS = (OperationalError, InterfaceError)
+# Losing the database, a full disk, a database turned read-only (InternalError on PostgreSQL).
+DATABASE_ERRORS = (OperationalError, InterfaceError, InternalError)
 
 
 class Worker(db_worker.Worker):
@@ -39,6 +50,17 @@ class Worker(db_worker.Worker):
 
     def run(self) -> None:
         logger.info("Starting worker %s", self.worker_id)
+        record(lambda: beat(self.worker_id))
+        heartbeat = HeartbeatThread(self.worker_id)
+        heartbeat.start()
+        try:
+            self.work()
+        finally:
+            heartbeat.stop()
+            with contextlib.suppress(*DATABASE_ERRORS):
+                forget_worker(self.worker_id)  # its claims are free at once
+
+    def work(self) -> None:
         if self.startup_delay and self.interval:
             time.sleep(random.random())  # noqa: S311 - spreads workers started together
         while self.running:
@@ -61,7 +83,8 @@ class Worker(db_worker.Worker):
         when the worker should stop (--batch with nothing left, or --max-tasks reached)."""
         db_worker.close_old_connections()
         if time.monotonic() >= self.next_recovery_at:
-            restarted = recover_sends()
+            restarted = recover_sends(self.worker_id)
+            forget_long_dead_workers()
             if restarted:
                 logger.warning("Restarted the task of stalled sends %s", restarted)
             self.next_recovery_at = time.monotonic() + self.recover_every
@@ -135,6 +158,8 @@ class Command(db_worker.Command):
         self.configure_logging(verbosity)
         queue_names = queue_name.split(",")
         excluded_queue_names = exclude_queues.split(",") if exclude_queues else []
+        if options["worker_id"]:
+            adopt_worker_id(options["worker_id"])
         if excluded_queue_names and "*" not in queue_names:
             raise CommandError("--exclude-queues can only be used with --queue-name=*")
         worker = Worker(
@@ -145,7 +170,7 @@ class Command(db_worker.Command):
             backend_name=options["backend_name"],
             startup_delay=options["startup_delay"],
             max_tasks=options["max_tasks"],
-            worker_id=options["worker_id"] or new_worker_id(),
+            worker_id=current_worker_id(),
             recover_every=options["recover_every"],
             reconnect_delay=options["reconnect_delay"],
         )

@@ -1,0 +1,83 @@
+"""What a send came to: deliveries counted by outcome, and the most common reasons for those that
+did not (yet) arrive; each in one query, for one send or a page of them."""
+
+from django.db.models import Count, F, Max, Q, Window
+from django.db.models.functions import Length, RowNumber, Substr
+
+from masthead.delivery.models import Delivery, DeliveryState
+
+# A queued delivery that was tried and refused for now (greylisting, a full mailbox, a 4xx)
+# waits for its next attempt at next_attempt_at.
+RETRYING = Q(state=DeliveryState.QUEUED, attempts__gt=0) & ~Q(last_error="")
+OUTCOMES = {
+    "sent": Q(state=DeliveryState.SENT),
+    "bounced": Q(state=DeliveryState.BOUNCED),
+    "failed": Q(state=DeliveryState.FAILED),
+    "retrying": RETRYING,
+    "queued": Q(state=DeliveryState.QUEUED) & ~RETRYING,  # never tried yet
+    "sending": Q(state=DeliveryState.SENDING),
+    "suppressed": Q(state=DeliveryState.SUPPRESSED),
+}
+# Deliveries whose reason is worth showing: given up on, or waiting to be tried again.
+HAS_REASON = Q(state__in=[DeliveryState.BOUNCED, DeliveryState.FAILED]) | RETRYING
+REASON_CHARS = 120  # a server's reply can be paragraphs long; its first line says enough
+NO_REASON = "No reason recorded"
+
+
+class RankInGroup(Window):
+    """A window over grouped rows (ranking groups by their count): the GROUP BY must not hold
+    the window itself, which is what Django does with a window that has no aggregate inside."""
+
+    def get_group_by_cols(self):
+        return []
+
+
+def outcomes_by_send(send_ids) -> dict[int, dict[str, int]]:
+    """Deliveries of each send counted by outcome, in one query whatever the number of sends."""
+    send_ids = list(send_ids)
+    counts = {send_id: dict.fromkeys(OUTCOMES, 0) for send_id in send_ids}
+    rows = (
+        Delivery.objects.filter(send_id__in=send_ids)
+        .values("send_id")
+        .annotate(**{name: Count("id", filter=condition) for name, condition in OUTCOMES.items()})
+        .order_by()
+    )
+    for row in rows:
+        counts[row.pop("send_id")] = row
+    return counts
+
+
+def send_outcomes(send_id: int) -> dict[str, int]:
+    """sent, bounced, failed, retrying, queued (never tried), sending, suppressed: one query."""
+    return outcomes_by_send([send_id])[send_id]
+
+
+def reasons_by_send(send_ids, limit: int = 5) -> dict[int, list[tuple[str, int]]]:
+    """Each send's most common reasons among bounced, failed and retrying deliveries, most common
+    first, grouped by their first REASON_CHARS characters: one query, at most `limit` rows a send.
+    """
+    send_ids = list(send_ids)
+    by_count = [Count("id").desc(), F("reason").asc()]
+    rows = (
+        Delivery.objects.filter(HAS_REASON, send_id__in=send_ids)
+        .values("send_id", reason=Substr("last_error", 1, REASON_CHARS))
+        .annotate(
+            n=Count("id"),
+            longest=Max(Length("last_error")),
+            rank=RankInGroup(RowNumber(), partition_by=F("send_id"), order_by=by_count),
+        )
+        .filter(rank__lte=limit)
+        .order_by("send_id", "rank")
+    )
+    reasons: dict[int, list[tuple[str, int]]] = {send_id: [] for send_id in send_ids}
+    for row in rows:
+        text = " ".join(row["reason"].split()) or NO_REASON
+        if row["longest"] > REASON_CHARS:
+            text += "…"
+        reasons[row["send_id"]].append((text, row["n"]))
+    return reasons
+
+
+def common_reasons(send_id: int, limit: int = 5) -> list[tuple[str, int]]:
+    """The send's most common reasons for bounced, failed and retrying deliveries: one query."""
+    return reasons_by_send([send_id], limit)[send_id]
