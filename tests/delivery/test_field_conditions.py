@@ -45,10 +45,10 @@ def running(sink: CountingSink, tmp_path: Path):
 
 
 def test_a_relay_slower_than_the_stale_limit_gets_every_message_once(tmp_path):
-    """1.5 s a message: a first batch of ten takes longer than a worker's heartbeat may be
-    stale, so only a live worker's heartbeat keeps its claims; a claim lease would expire,
-    another worker would take the batch back while it is being sent, and repeat it."""
-    recipients = 40
+    """1.5 s a message: a batch takes longer than any claim lease or stale limit, so only a live
+    worker's heartbeat keeps its claims; with a lease, another worker takes the batch back while
+    it is being sent, and repeats it, again and again."""
+    recipients = 200
     sink = CountingSink(seconds_per_message=1.5)
     with (
         running(sink, tmp_path) as (workers, log),
@@ -57,7 +57,7 @@ def test_a_relay_slower_than_the_stale_limit_gets_every_message_once(tmp_path):
         env = worker_environment(tmp_path, sink, database_url)
         send_id = migrate_and_seed(env, recipients)
         workers += [start_worker(env, log) for _ in range(2)]
-        state, left = wait_until_done(query, send_id, seconds=120)
+        state, left = wait_until_done(query, send_id, seconds=260)
         details = describe(query)
 
     assert state == "done", f"send {state}, {left} left: {details}"

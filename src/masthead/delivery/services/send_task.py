@@ -13,7 +13,7 @@ from masthead.delivery import rate
 from masthead.delivery.models import Delivery, DeliveryState, Send, SendState
 from masthead.delivery.services.limits import sized_batch, slice_seconds, smtp_retry_delay
 from masthead.delivery.services.progress import finish_send_if_complete, unfinished_deliveries
-from masthead.delivery.services.sending import SendRenderer, deliver_batch
+from masthead.delivery.services.sending import SendRenderer, asynchronous_commits, deliver_batch
 from masthead.delivery.services.workers import current_worker_id, stale_after
 from masthead.delivery.transport import TransportUnavailable, open_transport
 
@@ -58,24 +58,12 @@ def work_on_send(send_id: int, enqueue_successor) -> str:
     worker_id = current_worker_id()
     renderer = SendRenderer(send)
     deadline = time.monotonic() + slice_seconds()
-    pace = None  # seconds per message, measured
     claimed_any = False
     try:
-        while time.monotonic() < deadline:
-            allowed = rate.reserve_slots(sized_batch(pace))
-            if not allowed:
-                _postpone(successor, rate.next_minute())
-                return "rate limited"
-            result = deliver_batch(send, worker_id, allowed, smtp=smtp, renderer=renderer)
-            rate.give_back(allowed - result.claimed)
-            if not result.claimed:
-                break
-            claimed_any = True
-            if result.handled:
-                measured = result.seconds / result.handled
-                pace = measured if pace is None else 0.5 * pace + 0.5 * measured
-        else:
-            return "slice over"
+        with asynchronous_commits():
+            claimed_any = _send_for_a_while(send, worker_id, smtp, renderer, deadline, successor)
+    except _SliceEnded as ended:
+        return ended.outcome
     except TransportUnavailable as error:
         logger.warning("Send %s lost the mail server: %s", send_id, error)
         _postpone(successor, timezone.now() + smtp_retry_delay())
@@ -87,6 +75,33 @@ def work_on_send(send_id: int, enqueue_successor) -> str:
     if not claimed_any:
         _postpone(successor, next_due_at(send_id))
     return "waiting"
+
+
+class _SliceEnded(Exception):
+    def __init__(self, outcome: str):
+        super().__init__(outcome)
+        self.outcome = outcome
+
+
+def _send_for_a_while(send, worker_id, smtp, renderer, deadline, successor) -> bool:
+    """Batches until the slice's deadline or the send has nothing claimable; whether any was
+    claimed. Raises _SliceEnded when the slice ends early (rate limit, slice over)."""
+    pace = None  # seconds per message, measured
+    claimed_any = False
+    while time.monotonic() < deadline:
+        allowed = rate.reserve_slots(sized_batch(pace))
+        if not allowed:
+            _postpone(successor, rate.next_minute())
+            raise _SliceEnded("rate limited")
+        result = deliver_batch(send, worker_id, allowed, smtp=smtp, renderer=renderer)
+        rate.give_back(allowed - result.claimed)
+        if not result.claimed:
+            return claimed_any
+        claimed_any = True
+        if result.handled:
+            measured = result.seconds / result.handled
+            pace = measured if pace is None else 0.5 * pace + 0.5 * measured
+    raise _SliceEnded("slice over")
 
 
 def _postpone(task_result, moment) -> None:
