@@ -10,6 +10,7 @@ import logging
 import re
 import smtplib
 import ssl
+import time
 import unicodedata
 
 try:  # IDNA 2008 with UTS 46 mapping; installed with django-anymail and requests
@@ -190,9 +191,10 @@ def transport_offers_smtputf8() -> bool:
     port = options.get("port") or (465 if options.get("use_ssl") else 25)
     use_ssl = bool(options.get("use_ssl"))
     key = f"masthead:smtputf8:{host}:{port}:{int(use_ssl)}"
+    # The answer carries its own expiry (the wall clock), the cache's TTL only bounds its life.
     cached = cache.get(key)
-    if cached is not None:
-        return cached
+    if cached is not None and cached[1] > time.time():
+        return cached[0]
     timeout = options.get("timeout") or 10
     try:
         if use_ssl:
@@ -211,7 +213,11 @@ def transport_offers_smtputf8() -> bool:
                 connection.close()
     except (smtplib.SMTPException, OSError) as error:
         logger.warning("Could not ask %s:%s whether it offers SMTPUTF8: %s", host, port, error)
-        cache.set(key, False, SMTPUTF8_FAILED_PROBE_CACHE_SECONDS)
+        _remember(key, False, SMTPUTF8_FAILED_PROBE_CACHE_SECONDS)
         return False
-    cache.set(key, offers, SMTPUTF8_CACHE_SECONDS)
+    _remember(key, offers, SMTPUTF8_CACHE_SECONDS)
     return offers
+
+
+def _remember(key: str, offers: bool, seconds: int) -> None:
+    cache.set(key, (offers, time.time() + seconds), seconds)
