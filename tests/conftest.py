@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 
 from tests import factories
-from tests.mail import SMTPSink
+from tests.mail import SMTPSink, running_sink
 
 IS_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 CHROMIUM = "/usr/bin/chromium"
@@ -94,39 +94,22 @@ def browser_type_launch_args(browser_type_launch_args):
 @pytest.fixture
 def smtp_sink(settings):
     """A real SMTP server on loopback; all mail the app sends during the test lands here."""
-    sink = use_sink(settings, SMTPSink())
-    sink.controller.start()
-    yield sink
-    sink.controller.stop()
-
-
-def use_sink(settings, sink: SMTPSink) -> SMTPSink:
-    """Point the install's mail at a sink (not started here)."""
-    settings.MAILERS = {
-        "default": {
-            "BACKEND": "masthead.core.smtp_backend.EmailBackend",
-            "OPTIONS": {"host": "127.0.0.1", "port": sink.port, "timeout": 10},
-        }
-    }
-    return sink
+    with running_sink(settings, SMTPSink()) as sink:
+        yield sink
 
 
 @pytest.fixture
 def plain_sink(settings):
     """An SMTP server that does not offer SMTPUTF8."""
-    sink = use_sink(settings, SMTPSink(smtputf8=False))
-    sink.controller.start()
-    yield sink
-    sink.controller.stop()
+    with running_sink(settings, SMTPSink(smtputf8=False)) as sink:
+        yield sink
 
 
 @pytest.fixture
 def smtputf8_sink(settings):
     """An SMTP server that offers SMTPUTF8."""
-    sink = use_sink(settings, SMTPSink(smtputf8=True))
-    sink.controller.start()
-    yield sink
-    sink.controller.stop()
+    with running_sink(settings, SMTPSink(smtputf8=True)) as sink:
+        yield sink
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
 """A real SMTP server (aiosmtpd) on loopback that keeps what it receives, for tests."""
 
+import contextlib
 import email
 import email.policy
 import re
@@ -75,3 +76,24 @@ class SMTPSink:
         found = self.to(address)
         assert found, f"no message was received for {address}; got {len(self.messages)} in all"
         return found[-1]
+
+
+def use_sink(settings, sink: SMTPSink) -> SMTPSink:
+    """Point the install's mail at a sink (not started here)."""
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "masthead.core.smtp_backend.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": sink.port, "timeout": 10},
+        }
+    }
+    return sink
+
+
+@contextlib.contextmanager
+def running_sink(settings, sink: SMTPSink):
+    """The sink (or any SMTPSink subclass) running, with the install's mail pointed at it."""
+    use_sink(settings, sink).controller.start()
+    try:
+        yield sink
+    finally:
+        sink.controller.stop()

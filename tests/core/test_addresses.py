@@ -10,11 +10,11 @@ from masthead.core.addresses import (
     InvalidAddress,
     has_utf8_local_part,
     normalize_address,
+    readable_address,
     to_ascii_domain,
     transport_offers_smtputf8,
 )
-from tests.conftest import use_sink
-from tests.mail import SMTPSink
+from tests.mail import SMTPSink, use_sink
 
 
 @pytest.mark.parametrize(
@@ -117,6 +117,14 @@ def test_to_ascii_domain_converts_and_lowercases():
         to_ascii_domain("")
 
 
+def test_readable_address_decodes_the_domain_as_it_was_encoded():
+    assert readable_address("reader@xn--bcher-kva.example") == "reader@bücher.example"
+    # IDNA 2008 keeps ß, which Python's own (IDNA 2003) codec cannot decode back.
+    assert readable_address("known@xn--strae-oqa.de") == "known@straße.de"
+    assert readable_address("reader@example.com") == "reader@example.com"
+    assert readable_address("reader@xn--zz.example") == "reader@xn--zz.example"
+
+
 ODD_PIECES = [
     "a", "Z", "0", ".", "..", "@", "@@", " ", "\t", "\n", "\x00", "\x7f", '"', "\\", "(", ")",
     "[", "]", ",", ";", ":", "<", ">", "-", "_", "+", "=", "é", "e\u0301", "ß", "İ", "Σ", "ς",
@@ -171,6 +179,15 @@ def test_utf8_local_parts_follow_what_the_server_offers(settings, plain_sink):
         assert normalize_address("josé@example.com") == "josé@example.com"
     finally:
         sink.controller.stop()
+
+
+def test_ascii_addresses_never_ask_the_server(monkeypatch):
+    def open_smtp(options):
+        raise AssertionError("the SMTPUTF8 probe ran for an ASCII local part")
+
+    monkeypatch.setattr("masthead.core.addresses.open_smtp", open_smtp)
+
+    assert normalize_address("Reader@Bücher.example") == "reader@xn--bcher-kva.example"
 
 
 def test_the_answer_is_cached_for_an_hour(settings):

@@ -1,18 +1,17 @@
 """System mail (confirmations, sign-in links, ...) outlives a mail server outage: retried, never lost."""
 
-import contextlib
 import datetime as dt
 import logging
 import re
 
 import pytest
 import time_machine
-from aiosmtpd.controller import Controller
 from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
 from masthead.subscriptions.models import Subscription, SubscriptionStatus
-from tests.mail import SMTPSink
+from tests.mail import SMTPSink, use_sink
+from tests.relay import relay_down
 
 pytestmark = pytest.mark.django_db
 
@@ -22,18 +21,6 @@ START = dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC)
 def at(seconds: float):
     """Travel to `seconds` after START, with the clock stopped there."""
     return time_machine.travel(START + dt.timedelta(seconds=seconds), tick=False)
-
-
-@contextlib.contextmanager
-def relay_down(sink: SMTPSink):
-    """The relay's port is closed (connections refused) inside the block, open again after."""
-    sink.controller.stop()
-    try:
-        yield
-    finally:
-        # A stopped controller cannot start again (its event loop is closed): a new one, same port.
-        sink.controller = Controller(sink, hostname="127.0.0.1", port=sink.port)
-        sink.controller.start()
 
 
 def subscribe(client, email):
@@ -226,27 +213,22 @@ class RejectingSink(SMTPSink):
 
 
 @pytest.fixture
-def use_sink(settings):
+def start_sink(settings):
+    """Start a sink of the test's own kind and point the install's mail at it."""
     started = []
 
-    def use(sink: SMTPSink) -> SMTPSink:
-        sink.controller.start()
+    def start(sink: SMTPSink) -> SMTPSink:
+        use_sink(settings, sink).controller.start()
         started.append(sink)
-        settings.MAILERS = {
-            "default": {
-                "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-                "OPTIONS": {"host": "127.0.0.1", "port": sink.port, "timeout": 10},
-            }
-        }
         return sink
 
-    yield use
+    yield start
     for sink in started:
         sink.controller.stop()
 
 
-def test_a_temporary_refusal_is_retried(client, publication, use_sink, run_worker):
-    sink = use_sink(GreylistingSink())
+def test_a_temporary_refusal_is_retried(client, publication, start_sink, run_worker):
+    sink = start_sink(GreylistingSink())
     with at(0):
         ask_for_sign_in(client, "grey@example.com")
         run_worker()
@@ -259,10 +241,10 @@ def test_a_temporary_refusal_is_retried(client, publication, use_sink, run_worke
 
 
 def test_a_permanent_refusal_is_logged_and_dropped(
-    client, publication, use_sink, run_worker, caplog
+    client, publication, start_sink, run_worker, caplog
 ):
     caplog.set_level(logging.INFO, logger="masthead")
-    use_sink(RejectingSink())
+    start_sink(RejectingSink())
     with at(0):
         ask_for_sign_in(client, "nobody@example.com")
         run_worker()

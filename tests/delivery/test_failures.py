@@ -19,22 +19,15 @@ from masthead.delivery.tasks import run_send
 from masthead.posts.models import PostStatus
 from tests import factories
 from tests.delivery.sinks import RefusingSink
+from tests.mail import running_sink
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def refusing_sink(settings):
-    sink = RefusingSink(refused={"reader1@example.com"})
-    sink.controller.start()
-    settings.MAILERS = {
-        "default": {
-            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-            "OPTIONS": {"host": "127.0.0.1", "port": sink.port, "timeout": 10},
-        }
-    }
-    yield sink
-    sink.controller.stop()
+    with running_sink(settings, RefusingSink(refused={"reader1@example.com"})) as sink:
+        yield sink
 
 
 def test_a_550_is_a_hard_bounce_at_once_and_suppresses_the_address(
@@ -77,18 +70,9 @@ def test_a_451_is_tried_again_on_the_schedule_then_fails(
 ):
     settings.DELIVERY_RETRY_SCHEDULE_SECONDS = (0, 0)
     sink = RefusingSink(refused={"reader1@example.com"}, reply="451 4.7.1 Try again later")
-    sink.controller.start()
-    settings.MAILERS = {
-        "default": {
-            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-            "OPTIONS": {"host": "127.0.0.1", "port": sink.port, "timeout": 10},
-        }
-    }
-    try:
+    with running_sink(settings, sink):
         create_send(factories.make_post(publication, "Hello", status=PostStatus.DRAFT))
         run_worker()
-    finally:
-        sink.controller.stop()
 
     refused = Delivery.objects.get(email="reader1@example.com")
     assert refused.state == DeliveryState.FAILED
@@ -101,19 +85,10 @@ def test_a_451_is_tried_again_on_the_schedule_then_fails(
 def test_a_temporarily_refused_recipient_waits_for_its_backoff(publication, subscribers, settings):
     settings.DELIVERY_RETRY_SCHEDULE_SECONDS = (60, 300)
     sink = RefusingSink(refused={"reader1@example.com"}, reply="451 4.7.1 Greylisted")
-    sink.controller.start()
-    settings.MAILERS = {
-        "default": {
-            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-            "OPTIONS": {"host": "127.0.0.1", "port": sink.port, "timeout": 10},
-        }
-    }
     post = factories.make_post(publication, "Hello", status=PostStatus.DRAFT)
     send = create_send(post)
-    try:
+    with running_sink(settings, sink):
         outcome = work_on_send(send.id, lambda: run_send.enqueue(send.id))
-    finally:
-        sink.controller.stop()
 
     refused = Delivery.objects.get(email="reader1@example.com")
     assert outcome == "waiting"

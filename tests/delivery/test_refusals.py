@@ -18,7 +18,7 @@ from masthead.posts.models import PostStatus
 from masthead.subscriptions.models import Subscription, SubscriptionStatus
 from tests import factories
 from tests.delivery.conftest import add_subscriber
-from tests.mail import SMTPSink
+from tests.mail import SMTPSink, running_sink
 
 pytestmark = pytest.mark.django_db
 
@@ -51,16 +51,8 @@ class FieldRelay(SMTPSink):
 @pytest.fixture
 def relay(settings, request):
     options = getattr(request, "param", {})
-    relay = FieldRelay(**options)
-    relay.controller.start()
-    settings.MAILERS = {
-        "default": {
-            "BACKEND": "masthead.core.smtp_backend.EmailBackend",
-            "OPTIONS": {"host": "127.0.0.1", "port": relay.port, "timeout": 10},
-        }
-    }
-    yield relay
-    relay.controller.stop()
+    with running_sink(settings, FieldRelay(**options)) as relay:
+        yield relay
 
 
 def received(relay) -> list[str]:

@@ -188,3 +188,16 @@ def test_resume_requeues_a_send_that_is_still_sending(publication, subscribers, 
     assert resume_send(send.id)
 
     assert DBTaskResult.objects.filter(task_path__endswith="run_send").count() == 3
+
+
+def test_a_sent_delivery_is_stored_so_that_lookups_by_its_sent_at_find_it(
+    publication, subscribers, draft, smtp_sink
+):
+    """The hot-path record is plain SQL: its timestamp must be stored as the ORM stores one."""
+    send = create_send(draft)
+    deliver_batch(send, "test-worker", 10)
+
+    delivery = Delivery.objects.filter(send=send, state=DeliveryState.SENT).first()
+
+    assert Delivery.objects.filter(id=delivery.id, sent_at=delivery.sent_at).exists()
+    assert delivery.sent_at.tzinfo is not None

@@ -5,9 +5,9 @@ import datetime as dt
 import pytest
 import time_machine
 
-from tests.core.test_system_mail_outage import relay_down
 from tests.engagement.conftest import comment_on, signed_in
 from tests.factories import make_person
+from tests.relay import relay_down
 
 pytestmark = pytest.mark.django_db
 

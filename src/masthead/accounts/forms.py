@@ -6,8 +6,6 @@ from masthead.core.address_field import AddressField
 class EmailForm(forms.Form):
     # Cleaned to the address as stored (lowercased, ASCII domain), so the service receives that.
     email = AddressField(
-        max_length=254,
-        error_messages={"required": "Enter your email address."},
         widget=forms.EmailInput(attrs={"autocomplete": "email", "placeholder": "Type your email…"}),
     )
 

@@ -9,20 +9,14 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from masthead.accounts.models import Person, SignInLink
 from masthead.accounts.tokens import BadToken, make_token, read_token
-from masthead.core.addresses import InvalidAddress, normalize_address
 from masthead.core.ratelimit import check_rate
 
 SIGN_IN_SALT = "masthead.sign-in"
 
 
 def normalize_email(email: str) -> str:
-    """Lowercased, with the domain in its ASCII (IDNA) form; forms have already refused what
-    cannot be mailed, so anything odd that reaches here is only lowercased."""
-    email = email.strip().lower()
-    try:
-        return normalize_address(email, allow_utf8_local_part=True)
-    except InvalidAddress:
-        return email
+    """Lowercased, with the domain in its ASCII (IDNA) form: the form Person rows store."""
+    return Person.objects.normalize_email(email)
 
 
 def get_or_create_person(email: str) -> Person:

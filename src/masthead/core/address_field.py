@@ -6,16 +6,16 @@ as typed; this field's cleaned value is the address as we store and send it.
 
 from django import forms
 
-from masthead.core.addresses import InvalidAddress, normalize_address
+from masthead.core.addresses import MAX_ADDRESS_OCTETS, InvalidAddress, normalize_address
 
 
 class AddressField(forms.CharField):
     widget = forms.EmailInput
     default_error_messages = {"required": "Enter your email address."}
 
-    def __init__(self, *, allow_utf8_local_part: bool | None = None, **kwargs):
-        # None: accept a UTF-8 local part only when our SMTP server advertises SMTPUTF8.
-        self.allow_utf8_local_part = allow_utf8_local_part
+    def __init__(self, **kwargs):
+        # The browser's limit; normalize_address counts the octets of the stored form itself.
+        kwargs.setdefault("max_length", MAX_ADDRESS_OCTETS)
         super().__init__(**kwargs)
 
     def to_python(self, value):
@@ -23,6 +23,7 @@ class AddressField(forms.CharField):
         if value in self.empty_values:
             return ""
         try:
-            return normalize_address(value, allow_utf8_local_part=self.allow_utf8_local_part)
+            # A UTF-8 local part only when our SMTP server advertises SMTPUTF8.
+            return normalize_address(value)
         except InvalidAddress as error:
             raise forms.ValidationError(str(error), code="invalid") from None

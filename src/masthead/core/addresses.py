@@ -8,8 +8,6 @@ that advertises SMTPUTF8 (RFC 6531).
 
 import logging
 import re
-import smtplib
-import ssl
 import time
 import unicodedata
 
@@ -20,6 +18,8 @@ except ImportError:  # pragma: no cover - Python's own codec implements only IDN
 
 from django.conf import settings
 from django.core.cache import cache
+
+from masthead.core.smtp_connection import open_smtp
 
 logger = logging.getLogger(__name__)
 
@@ -131,8 +131,9 @@ def normalize_address(raw: str, *, allow_utf8_local_part: bool | None = None) ->
     """
     if not isinstance(raw, str):
         raise InvalidAddress("Enter your email address.")
+    typed = raw.strip()  # what the messages echo
     # NFC so that the same letters typed on different keyboards give the same stored address.
-    address = unicodedata.normalize("NFC", unicodedata.normalize("NFC", raw.strip()).lower())
+    address = unicodedata.normalize("NFC", unicodedata.normalize("NFC", typed).lower())
     if not address:
         raise InvalidAddress("Enter your email address.")
     if any(
@@ -140,13 +141,13 @@ def normalize_address(raw: str, *, allow_utf8_local_part: bool | None = None) ->
         for character in address
     ):
         raise InvalidAddress(
-            f"“{_shown(raw.strip())}” is not a valid email address: it contains spaces "
+            f"“{_shown(typed)}” is not a valid email address: it contains spaces "
             "or invisible characters."
         )
     if address.count("@") != 1:
-        raise _not_valid(raw.strip())
+        raise _not_valid(typed)
     local_part, domain = address.split("@")
-    _check_local_part(raw.strip(), local_part)
+    _check_local_part(typed, local_part)
     if not domain:
         raise InvalidAddress("The part after the @ is missing.")
     if domain.startswith("["):
@@ -155,12 +156,12 @@ def normalize_address(raw: str, *, allow_utf8_local_part: bool | None = None) ->
         )
     if domain.endswith(".") or domain.endswith("。"):
         raise InvalidAddress(
-            f"“{_shown(raw.strip())}” is not a valid email address: it cannot end with a dot."
+            f"“{_shown(typed)}” is not a valid email address: it cannot end with a dot."
         )
     ascii_domain = to_ascii_domain(domain)
     if "." not in ascii_domain:
         raise InvalidAddress(
-            f"“{_shown(raw.strip())}” is not a valid email address: "
+            f"“{_shown(typed)}” is not a valid email address: "
             "the domain needs a dot, like example.com."
         )
     if ascii_domain.rpartition(".")[2].isdigit():
@@ -182,36 +183,34 @@ def normalize_address(raw: str, *, allow_utf8_local_part: bool | None = None) ->
 
 
 def transport_offers_smtputf8() -> bool:
-    """Whether the mail we send can go to UTF-8 local parts (cached; False when unsure)."""
+    """Whether the mail we send can go to UTF-8 local parts (cached; False when unsure).
+
+    Asked only for an address with a UTF-8 local part; the connection is open_smtp's, with the
+    same TLS verification, login and timeout as every other message to the relay.
+    """
     if getattr(settings, "EMAIL_PROVIDER", ""):
         # The ESP APIs we support do not document SMTPUTF8 delivery; refuse rather than bounce.
         return False
     options = settings.MAILERS["default"].get("OPTIONS", {})
     host = options.get("host") or "localhost"
-    port = options.get("port") or (465 if options.get("use_ssl") else 25)
-    use_ssl = bool(options.get("use_ssl"))
-    key = f"masthead:smtputf8:{host}:{port}:{int(use_ssl)}"
+    port = options.get("port") or 25
+    key = f"masthead:smtputf8:{host}:{port}:{int(bool(options.get('use_ssl')))}"
     # The answer carries its own expiry (the wall clock), the cache's TTL only bounds its life.
     cached = cache.get(key)
     if cached is not None and cached[1] > time.time():
         return cached[0]
-    timeout = options.get("timeout") or 10
     try:
-        if use_ssl:
-            connection = smtplib.SMTP_SSL(
-                host, port, timeout=timeout, context=ssl.create_default_context()
-            )
-        else:
-            connection = smtplib.SMTP(host, port, timeout=timeout)
+        smtp = open_smtp(options)
         try:
-            connection.ehlo()
-            offers = connection.has_extn("smtputf8")
+            # After STARTTLS the server's first EHLO answer is void: ask again over TLS.
+            smtp.ehlo_or_helo_if_needed()
+            offers = smtp.has_extn("smtputf8")
         finally:
             try:
-                connection.quit()
-            except (smtplib.SMTPException, OSError):
-                connection.close()
-    except (smtplib.SMTPException, OSError) as error:
+                smtp.quit()
+            except OSError:  # smtplib.SMTPException is an OSError too
+                smtp.close()
+    except OSError as error:  # open_smtp's SMTPConnectionFailed is one
         logger.warning("Could not ask %s:%s whether it offers SMTPUTF8: %s", host, port, error)
         _remember(key, False, SMTPUTF8_FAILED_PROBE_CACHE_SECONDS)
         return False
@@ -221,3 +220,15 @@ def transport_offers_smtputf8() -> bool:
 
 def _remember(key: str, offers: bool, seconds: int) -> None:
     cache.set(key, (offers, time.time() + seconds), seconds)
+
+
+def readable_address(email: str) -> str:
+    """A stored address with its domain in Unicode again (bücher.example, not xn--bcher-kva),
+    decoded as to_ascii_domain encoded it; the address unchanged when it cannot be."""
+    local_part, _, domain = email.rpartition("@")
+    if "xn--" not in domain:
+        return email
+    try:
+        return f"{local_part}@{_decode_idna(domain)}"
+    except (UnicodeError, ValueError):
+        return email

@@ -1,6 +1,6 @@
 """Small database helpers shared by the apps' services."""
 
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, connection, connections, transaction
 
 # Database integers stop here: a larger id (from a URL or a socket) is no row's, and the
 # database cannot even compare it.
@@ -19,3 +19,17 @@ def create_once(model, defaults: dict | None = None, **fields) -> bool:
     except IntegrityError:
         return False
     return created
+
+
+def close_quietly(db=connection) -> None:
+    """Close a connection, even one broken beyond closing (the next query reconnects): after
+    losing the database, a full disk or a server restart."""
+    try:
+        db.close()
+    except DatabaseError:
+        db.connection = None
+
+
+def close_all_connections() -> None:
+    for db in connections.all(initialized_only=True):
+        close_quietly(db)

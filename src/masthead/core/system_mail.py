@@ -59,7 +59,8 @@ def send_system_mail(
 
     Otherwise `on_unsent` runs (to release whatever the task claimed before sending) and, unless
     the refusal was permanent, `task(*args, attempt=attempt + 1)` is queued after a backoff, in
-    the same transaction, so the retry cannot run before the claim is released.
+    the same transaction, so the retry cannot run before the claim is released. An error that is
+    not the server's (not an OSError) runs `on_unsent` too, then propagates.
     """
     what = _describe(task, args)
     try:
@@ -89,6 +90,12 @@ def send_system_mail(
                     delay.total_seconds(),
                 )
         return False
+    except Exception:
+        # Not the server: a bug, which fails the task. Its claim is given back all the same,
+        # so that the message is not marked as sent and the task can be run again once fixed.
+        if on_unsent is not None:
+            on_unsent()
+        raise
     if attempt:
         logger.info("%s: sent after %d failed attempts", what, attempt)
     return True

@@ -33,7 +33,5 @@ class PublicationSettingsForm(forms.Form):
 
 
 class InvitationForm(forms.Form):
-    email = AddressField(
-        max_length=254, error_messages={"required": "Enter the address to invite."}
-    )
+    email = AddressField(error_messages={"required": "Enter the address to invite."})
     role = forms.ChoiceField(choices=[(Role.ADMIN, "Admin"), (Role.AUTHOR, "Author")])

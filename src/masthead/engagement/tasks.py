@@ -8,7 +8,7 @@ from masthead.core.mail import build_email, publication_sender
 from masthead.core.system_mail import send_system_mail
 from masthead.engagement.models import Comment, NotificationSettings
 from masthead.engagement.services import claim_comment_digest
-from masthead.posts.models import Post
+from masthead.posts.models import Post, PostAuthor
 from masthead.publications.links import install_link, publication_link
 
 
@@ -28,21 +28,20 @@ def send_comment_digest(post_id: int) -> int:
     task, so an author's digest that meets a mail server outage is retried alone. Returns the
     number of digests queued.
     """
-    post = Post.objects.filter(id=post_id).first()
-    if post is None:
-        return 0
     with transaction.atomic():
-        comments = claim_comment_digest(post_id)
+        comments = claim_comment_digest(post_id)  # none once the post is deleted
         if not comments:
             return 0
-        authors = [byline.person for byline in post.bylines.select_related("person")]
-        off = _switched_off(authors, "is_comment_digest_on")
+        author_ids = list(
+            PostAuthor.objects.filter(post_id=post_id).values_list("person_id", flat=True)
+        )
+        off = _switched_off(author_ids, "is_comment_digest_on")
         queued = 0
-        for author in authors:
-            others = [comment.id for comment in comments if comment.person_id != author.pk]
-            if author.pk in off or not others:
+        for author_id in author_ids:
+            others = [comment.id for comment in comments if comment.person_id != author_id]
+            if author_id in off or not others:
                 continue
-            send_comment_digest_email.enqueue(post_id, author.pk, others)
+            send_comment_digest_email.enqueue(post_id, author_id, others)
             queued += 1
     return queued
 

@@ -8,6 +8,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from masthead.accounts.tokens import BadToken
+from masthead.core.addresses import readable_address
 from masthead.core.ratelimit import RateLimited, client_address
 from masthead.publications.lookups import get_request_publication
 from masthead.subscriptions import services
@@ -28,17 +29,6 @@ OUTCOME_MESSAGES = {
 }
 
 
-def _readable_address(email: str) -> str:
-    """The stored address with its domain in Unicode again: bücher.example, not xn--bcher-kva."""
-    local_part, _, domain = email.rpartition("@")
-    if "xn--" not in domain:
-        return email
-    try:
-        return f"{local_part}@{domain.encode('ascii').decode('idna')}"
-    except UnicodeError:
-        return email
-
-
 def subscribe(request):
     publication = get_request_publication(request)
     form = SubscribeForm(request.POST or None)
@@ -54,7 +44,7 @@ def subscribe(request):
         except RateLimited as error:
             form.add_error(None, str(error))
             return render(request, "subscriptions/subscribe.html", {"form": form}, status=429)
-        message = OUTCOME_MESSAGES[outcome].format(email=_readable_address(email))
+        message = OUTCOME_MESSAGES[outcome].format(email=readable_address(email))
         return render(request, "subscriptions/subscribe_done.html", {"message": message})
     status = 400 if request.method == "POST" else 200
     return render(request, "subscriptions/subscribe.html", {"form": form}, status=status)

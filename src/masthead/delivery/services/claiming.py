@@ -34,16 +34,10 @@ def claim_batch(send: Send, worker_id: str, size: int) -> list[Claimed]:
     now = timezone.now()
     with transaction.atomic():
         rows = Delivery.objects.filter(send_id=send.id, send__state=SendState.SENDING)
-        claimers = set(
-            rows.filter(state=DeliveryState.SENDING)
-            .order_by()
-            .values_list("claimed_by", flat=True)
-            .distinct()
-        )
+        dead = dead_claimers(rows, me=worker_id)
         if connection.features.has_select_for_update_skip_locked:
             rows = rows.select_for_update(skip_locked=True, of=("self",))
         abandoned = []
-        dead = dead_workers(claimers, me=worker_id) | ({""} if "" in claimers else set())
         if dead:
             abandoned = list(
                 rows.filter(state=DeliveryState.SENDING, claimed_by__in=dead)
@@ -64,6 +58,17 @@ def claim_batch(send: Send, worker_id: str, size: int) -> list[Claimed]:
                 state=DeliveryState.SENDING, claimed_by=worker_id, claimed_at=now
             )
     return claimed
+
+
+def dead_claimers(deliveries, *, me: str) -> set[str]:
+    """The workers holding claims among `deliveries` that are dead (and `me`: see dead_workers)."""
+    claimers = (
+        deliveries.filter(state=DeliveryState.SENDING)
+        .order_by()
+        .values_list("claimed_by", flat=True)
+        .distinct()
+    )
+    return dead_workers(claimers, me=me)
 
 
 def release_claims(worker_id: str, ids: list[int]) -> int:

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from masthead.delivery.models import Delivery, DeliveryState, Send, SendKind, SendState
+from masthead.delivery.services.claiming import dead_claimers
 from masthead.delivery.services.limits import task_chains
 from masthead.delivery.services.workers import current_worker_id, dead_workers
 
@@ -65,8 +66,7 @@ def fail_orphaned_tasks(me: str | None = None) -> int:
 def release_dead_claims(me: str | None = None) -> int:
     """Put back in the queue the deliveries that dead workers had claimed."""
     claims = Delivery.objects.filter(send__state=SendState.SENDING, state=DeliveryState.SENDING)
-    claimers = set(claims.order_by().values_list("claimed_by", flat=True).distinct())
-    dead = dead_workers(claimers, me=me or current_worker_id())
+    dead = dead_claimers(claims, me=me or current_worker_id())
     if not dead:
         return 0
     return claims.filter(claimed_by__in=dead).update(

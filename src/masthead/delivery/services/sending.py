@@ -15,9 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import DatabaseError, IntegrityError, connection
-from django.db.models import F
 from django.utils import timezone
 
+from masthead.core.db import close_quietly
 from masthead.delivery.messages import MessageTemplate, unsubscribe_url_prefix
 from masthead.delivery.models import Delivery, DeliveryState, Send, SuppressionReason
 from masthead.delivery.services.claiming import Claimed, claim_batch, release_claims
@@ -108,7 +108,7 @@ def deliver_batch(
                 next_beat = time.monotonic() + heartbeat_interval()
             outcome = send_one(smtp, renderer, delivery)
             done += 1
-            if not record_outcome(send, worker_id, delivery, outcome, renderer, result):
+            if not record_outcome(worker_id, delivery, outcome, renderer, result):
                 raise BatchInterrupted
     except (TransportUnavailable, BatchInterrupted) as error:
         record(lambda: release_claims(worker_id, [d.id for d in claimed[done:]]))
@@ -118,7 +118,6 @@ def deliver_batch(
         result.seconds = time.monotonic() - started
         if own_connection and smtp is not None:
             smtp.close()
-        record(lambda: _add_to_counts(send.id, result))
     return result
 
 
@@ -139,7 +138,7 @@ def send_one(smtp, renderer: SendRenderer, delivery: Claimed) -> RecipientRefuse
     return None
 
 
-def record_outcome(send, worker_id, delivery, outcome, renderer, result: BatchResult) -> bool:
+def record_outcome(worker_id, delivery, outcome, renderer, result: BatchResult) -> bool:
     """Write what happened to one delivery, retrying through a database outage. False when the
     claim was no longer this worker's (it was taken back): the batch must stop."""
     if outcome is None:
@@ -156,19 +155,35 @@ def record_outcome(send, worker_id, delivery, outcome, renderer, result: BatchRe
     return is_mine and not waited
 
 
+# The one write per message on the hot path, as plain SQL: the ORM's query building costs about
+# 200 µs a call (measured on SQLite), a fifth of what sending a message costs; this costs 60 µs.
+MARK_SENT_SQL = (
+    f"UPDATE {Delivery._meta.db_table} SET state = %s, sent_at = %s, claimed_by = '', "  # noqa: S608
+    "message_id = %s WHERE id = %s AND state = %s AND claimed_by = %s"
+)
+
+
 def _mark_sent(worker_id: str, delivery_id: int, message_id: str) -> bool:
     now = timezone.now()
-    changes = {
-        "state": DeliveryState.SENT,
-        "sent_at": now,
-        "claimed_by": "",
-        "message_id": message_id,
-    }
-    rows = Delivery.objects.filter(id=delivery_id)
-    if rows.filter(state=DeliveryState.SENDING, claimed_by=worker_id).update(**changes):
-        return True
+    sent_at = connection.ops.adapt_datetimefield_value(now)  # stored as the ORM stores it
+    with connection.cursor() as cursor:
+        cursor.execute(
+            MARK_SENT_SQL,
+            [
+                DeliveryState.SENT,
+                sent_at,
+                message_id,
+                delivery_id,
+                DeliveryState.SENDING,
+                worker_id,
+            ],
+        )
+        if cursor.rowcount:
+            return True
     # Another worker took the claim back meanwhile; the message left all the same.
-    rows.filter(state__in=NOT_SENT_YET).update(**changes)
+    Delivery.objects.filter(id=delivery_id, state__in=NOT_SENT_YET).update(
+        state=DeliveryState.SENT, sent_at=now, claimed_by="", message_id=message_id
+    )
     return False
 
 
@@ -204,16 +219,6 @@ def _suppress(email: str) -> None:
     """A hard bounce at RCPT or DATA: like a DSN's, the address gets no more mail."""
     with contextlib.suppress(IntegrityError):  # suppressed by someone else at the same moment
         suppress(email, reason=SuppressionReason.HARD_BOUNCE)
-
-
-def _add_to_counts(send_id: int, result: BatchResult) -> None:
-    """The send's running counters (the deliveries' states are the truth; a finished send is
-    recounted from them, so an increment lost with a killed worker is made good)."""
-    if result.sent or result.failed:
-        Send.objects.filter(id=send_id).update(
-            sent_count=F("sent_count") + result.sent,
-            failed_count=F("failed_count") + result.failed,
-        )
 
 
 @contextlib.contextmanager
@@ -263,13 +268,6 @@ def write_durably(
             if not waited:
                 logger.warning("Cannot write to the database (%s); waiting to try again", error)
             waited = True
-            _close_quietly()
+            close_quietly()
             time.sleep(wait)
             wait = min(wait * 2, max_wait)
-
-
-def _close_quietly() -> None:
-    try:
-        connection.close()
-    except DatabaseError:
-        connection.connection = None

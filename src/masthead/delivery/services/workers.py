@@ -14,9 +14,10 @@ import socket
 import threading
 
 from django.conf import settings
-from django.db import DatabaseError, IntegrityError, close_old_connections, connection
+from django.db import DatabaseError, IntegrityError, close_old_connections
 from django.utils import timezone
 
+from masthead.core.db import close_quietly
 from masthead.delivery.models import WorkerHeartbeat
 
 logger = logging.getLogger(__name__)
@@ -73,11 +74,11 @@ def live_workers(worker_ids) -> set[str]:
 
 
 def dead_workers(worker_ids, *, me: str | None = None) -> set[str]:
-    """The ids among `worker_ids` that are not alive. `me` counts as dead too: this process
-    asks between runs, so whatever it left claimed or running is over."""
-    worker_ids = {worker_id for worker_id in worker_ids if worker_id}
-    others = worker_ids - {me}
-    return worker_ids - live_workers(others)
+    """The ids among `worker_ids` that are not alive (an empty id, no worker, counts as dead).
+    `me` counts as dead too: this process asks between runs, so whatever it left claimed or
+    running is over."""
+    worker_ids = set(worker_ids)
+    return worker_ids - live_workers(worker_ids - {me})
 
 
 def forget_worker(worker_id: str) -> None:
@@ -108,18 +109,11 @@ class HeartbeatThread(threading.Thread):
                     beat(self.worker_id)
                 except DatabaseError as error:
                     logger.warning("Heartbeat of %s not recorded: %s", self.worker_id, error)
-                    _close_quietly()
+                    close_quietly()
                 self.stopped.wait(heartbeat_interval())
         finally:
-            _close_quietly()
+            close_quietly()
 
     def stop(self) -> None:
         self.stopped.set()
         self.join(timeout=heartbeat_interval() + 5)
-
-
-def _close_quietly() -> None:
-    try:
-        connection.close()
-    except DatabaseError:
-        connection.connection = None

@@ -17,13 +17,14 @@ import random
 import time
 
 from django.core.management.base import CommandError
-from django.db import InterfaceError, InternalError, OperationalError, connections
+from django.db import InterfaceError, InternalError, OperationalError
 from django.tasks import TaskResultStatus
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV, run_with_reloader
 from django_tasks_db.management.commands import db_worker
 from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
 
+from masthead.core.db import close_all_connections
 from masthead.delivery.services.recovery import recover_sends
 from masthead.delivery.services.sending import record
 from masthead.delivery.services.workers import (
@@ -122,14 +123,6 @@ class Worker(db_worker.Worker):
                 return None, False
             raise
         return task_result, True
-
-
-def close_all_connections() -> None:
-    for connection in connections.all(initialized_only=True):
-        try:
-            connection.close()
-        except DATABASE_ERRORS:
-            connection.connection = None  # broken beyond closing; the next query reconnects
 
 
 class Command(db_worker.Command):
