@@ -53,7 +53,16 @@ import tempfile
 import time
 from pathlib import Path
 
-from delivery_kill import free_port, kill_run, read_sink, seed, start_sink, stop_sink
+from delivery_kill import (
+    free_port,
+    kill_run,
+    read_sink,
+    seed,
+    start_sink,
+    start_worker,
+    stop_sink,
+    stop_workers,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 KILL_PROGRESS = 100  # messages the sink receives after a kill, at least, before the next one
@@ -174,13 +183,7 @@ def main() -> int:
         connection.close()
 
         started = time.time()
-        command = [sys.executable, "-m", "masthead", "worker", "--interval", "0.2"]
-        workers = [
-            subprocess.Popen(
-                command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-            )
-            for _ in range(options.workers)
-        ]
+        workers = [start_worker(env) for _ in range(options.workers)]
         peaks = [0.0] * len(workers)
         delivered, last = 0, started
         idle_since = time.time()
@@ -197,13 +200,7 @@ def main() -> int:
         peaks = [max(p, peak_mb(w.pid)) for p, w in zip(peaks, workers, strict=True)]
         sink_peak = peak_mb(sink.pid)
     finally:
-        for worker in workers:
-            worker.terminate()
-        for worker in workers:
-            try:
-                worker.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                worker.kill()
+        stop_workers(workers)
         if sink:
             stop_sink(sink)
         shutil.rmtree(data_dir, ignore_errors=True)

@@ -8,6 +8,7 @@ from masthead.delivery.clipping import (
     KB,
     NEAR_BYTES,
     clip_notice,
+    newsletter_html,
     newsletter_html_size,
     sent_html_size,
     sent_html_size_expression,
@@ -65,6 +66,14 @@ def test_size_is_the_decoded_html_one_reader_gets(publication, subscribers, smtp
     assert len(received.raw) > actual * 1.2
     tracked = html.count("/t/c/") + html.count("/t/o/")
     assert abs(measured - actual) <= tracked * 7 + 200
+
+
+def test_the_measured_html_is_the_html_fan_out_stores(publication):
+    post = make_post(publication, "Long", LONG_BODY)
+
+    measured = newsletter_html(post)
+
+    assert measured == create_send(post).html_template
 
 
 def test_the_database_measures_a_send_as_python_does(publication):

@@ -59,6 +59,9 @@ def env_secret(name: str, default: str = "") -> str:
     return os.environ.get(name, default).strip()
 
 
+SMTP_URL_PARAMETERS = {"tls", "timeout", "cafile", "verify"}
+
+
 def parse_smtp_url(url: str) -> dict:
     """Turn smtp://user:pass@host:587?tls=starttls into SMTP EmailBackend options.
 
@@ -110,9 +113,6 @@ def parse_smtp_url(url: str) -> dict:
         options["password"] = unquote(parts.password or "")
     options.update(_smtp_tls_options(query, tls))
     return options
-
-
-SMTP_URL_PARAMETERS = {"tls", "timeout", "cafile", "verify"}
 
 
 def _smtp_tls_options(query: dict, tls: str) -> dict:

@@ -7,9 +7,8 @@ fail with the same message (SMTPConnectionFailed, an OSError as Django's backend
 """
 
 from django.core.mail.backends import smtp
-from django.utils.functional import cached_property
 
-from masthead.core.smtp_connection import open_smtp, tls_context
+from masthead.core.smtp_connection import open_smtp
 
 
 class EmailBackend(smtp.EmailBackend):
@@ -34,10 +33,6 @@ class EmailBackend(smtp.EmailBackend):
             "ssl_certfile": self.ssl_certfile,
             "ssl_keyfile": self.ssl_keyfile,
         }
-
-    @cached_property
-    def ssl_context(self):
-        return tls_context(self.options)
 
     def open(self):
         """As Django's: True when a connection was opened, False when one was open already,

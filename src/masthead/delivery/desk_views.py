@@ -43,23 +43,18 @@ def _send_for_staff(membership, send_id: int) -> Send:
 
 def _progress(send: Send, outcomes: dict[str, int]) -> dict:
     """A send's counts by outcome (see delivery.queries), as the page and its JSON show them."""
-    waiting = outcomes["queued"] + outcomes["retrying"] + outcomes["sending"]
     return {
         "id": send.id,
         "state": send.state,
         "state_label": send.get_state_display(),
         "recipients": send.recipient_count,
         **outcomes,
-        "done": max(send.recipient_count - waiting, 0),
+        "done": max(send.recipient_count - queries.unfinished_count(outcomes), 0),
         "opens": send.open_count,
         "clicks": send.click_count,
         "is_tracked": send.is_tracked,
         "is_running": send.state in RUNNING,
     }
-
-
-def _has_reasons(outcomes: dict[str, int]) -> bool:
-    return bool(outcomes["bounced"] or outcomes["failed"] or outcomes["retrying"])
 
 
 @login_required
@@ -76,7 +71,7 @@ def send_list(request, publication_slug):
     )
     # Outcomes and reasons of every shown send: two queries at most, whatever their number.
     outcomes = queries.outcomes_by_send(send.id for send in sends)
-    with_reasons = [send_id for send_id, counts in outcomes.items() if _has_reasons(counts)]
+    with_reasons = [send_id for send_id, counts in outcomes.items() if queries.has_reasons(counts)]
     reasons = queries.reasons_by_send(with_reasons) if with_reasons else {}
     rows = [
         {
@@ -88,13 +83,13 @@ def send_list(request, publication_slug):
         for send in sends
     ]
     context = {
-        "desk_publication": membership.publication,
+        "desk_publication": publication,
         "membership": membership,
         "rows": rows,
         "can_manage": membership.role in MANAGERS,
         "is_any_running": any(row["progress"]["is_running"] for row in rows),
         "tracking_form": TrackingForm(
-            initial={"track_opens_and_clicks": fan_out.is_tracking_on(membership.publication)}
+            initial={"track_opens_and_clicks": fan_out.is_tracking_on(publication)}
         ),
     }
     return render(request, "delivery/send_list.html", context)

@@ -45,26 +45,37 @@ def absolutize_urls(html: str, publication) -> str:
     return ROOT_RELATIVE_URL.sub(rf"\g<1>{parts.scheme}://{parts.netloc}/", html)
 
 
-def render_newsletter(post, *, is_preview: bool) -> RenderedBodies:
-    """The newsletter for a post with placeholders for everything that differs per recipient."""
+def _newsletter_context(post, *, is_preview: bool) -> dict:
     publication = post.publication
-    body_html = absolutize_urls(post.preview_html if is_preview else post.body_html, publication)
-    context = {
+    return {
         "publication": publication,
         "post": post,
         "post_url": publication_link(publication, "posts:detail", post.slug),
-        "body_html": body_html,
-        "body_text": html_to_text(body_html),
+        "body_html": absolutize_urls(
+            post.preview_html if is_preview else post.body_html, publication
+        ),
         "is_preview": is_preview,
         "unsubscribe_url": UNSUBSCRIBE_URL,
         "recipient": RECIPIENT,
     }
+
+
+def render_newsletter(post, *, is_preview: bool) -> RenderedBodies:
+    """The newsletter for a post with placeholders for everything that differs per recipient."""
+    context = _newsletter_context(post, is_preview=is_preview)
+    context["body_text"] = html_to_text(context["body_html"])
     subject = " ".join(render_to_string("email/newsletter/subject.txt", context).split())
     return RenderedBodies(
         subject=subject,
         html=render_to_string("email/newsletter/body.html", context),
         text=render_to_string("email/newsletter/body.txt", context),
     )
+
+
+def render_newsletter_html(post, *, is_preview: bool) -> str:
+    """render_newsletter(...).html alone, without the work the text part and subject take."""
+    context = _newsletter_context(post, is_preview=is_preview)
+    return render_to_string("email/newsletter/body.html", context)
 
 
 def html_to_text(html: str) -> str:

@@ -24,14 +24,6 @@ REASON_CHARS = 120  # a server's reply can be paragraphs long; its first line sa
 NO_REASON = "No reason recorded"
 
 
-class RankInGroup(Window):
-    """A window over grouped rows (ranking groups by their count): the GROUP BY must not hold
-    the window itself, which is what Django does with a window that has no aggregate inside."""
-
-    def get_group_by_cols(self):
-        return []
-
-
 def outcomes_by_send(send_ids) -> dict[int, dict[str, int]]:
     """Deliveries of each send counted by outcome, in one query whatever the number of sends."""
     send_ids = list(send_ids)
@@ -52,19 +44,33 @@ def send_outcomes(send_id: int) -> dict[str, int]:
     return outcomes_by_send([send_id])[send_id]
 
 
+def unfinished_count(outcomes: dict[str, int]) -> int:
+    """Deliveries still to be sent: never tried, waiting for a retry, or being sent now."""
+    return outcomes["queued"] + outcomes["retrying"] + outcomes["sending"]
+
+
+def has_reasons(outcomes: dict[str, int]) -> bool:
+    """Whether a send with these outcomes has deliveries that HAS_REASON selects."""
+    return bool(outcomes["bounced"] or outcomes["failed"] or outcomes["retrying"])
+
+
 def reasons_by_send(send_ids, limit: int = 5) -> dict[int, list[tuple[str, int]]]:
     """Each send's most common reasons among bounced, failed and retrying deliveries, most common
     first, grouped by their first REASON_CHARS characters: one query, at most `limit` rows a send.
     """
     send_ids = list(send_ids)
-    by_count = [Count("id").desc(), F("reason").asc()]
     rows = (
         Delivery.objects.filter(HAS_REASON, send_id__in=send_ids)
         .values("send_id", reason=Substr("last_error", 1, REASON_CHARS))
+        .annotate(n=Count("id"), longest=Max(Length("last_error")))
+        # Ranked by the annotation n rather than Count("id") itself: Django would put an
+        # aggregate inside a window's ORDER BY into the GROUP BY too.
         .annotate(
-            n=Count("id"),
-            longest=Max(Length("last_error")),
-            rank=RankInGroup(RowNumber(), partition_by=F("send_id"), order_by=by_count),
+            rank=Window(
+                RowNumber(),
+                partition_by=F("send_id"),
+                order_by=[F("n").desc(), F("reason").asc()],
+            )
         )
         .filter(rank__lte=limit)
         .order_by("send_id", "rank")

@@ -89,10 +89,7 @@ class MarkdownPreviewForm(forms.Form):
     )
     title = forms.CharField(max_length=200, required=False)
     subtitle = forms.CharField(max_length=300, required=False)
-    audience = forms.ChoiceField(choices=Audience.choices, required=False)
-
-    def clean_audience(self):
-        return self.cleaned_data["audience"] or Audience.EVERYONE
+    audience = forms.ChoiceField(choices=Audience.choices, required=False)  # none: everyone
 
 
 class PostContentForm(forms.Form):

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from masthead.core import images
-from masthead.core.rendering import render_markdown, render_preview
+from masthead.core.rendering import render_markdown
 from masthead.delivery.clipping import clip_notice, newsletter_html_size
 from masthead.desk.lookups import get_membership
 from masthead.desk.post_forms import (
@@ -76,18 +76,18 @@ def _editor_urls(publication_slug: str, post=None) -> dict:
     }
 
 
-def _as_emailed(publication, post, *, title, subtitle, audience, body_markdown, body_html) -> Post:
-    """The post as the editor has it, unsaved: what its newsletter would be made of now."""
+def _as_emailed(publication, post, *, title, subtitle, audience, body_markdown) -> Post:
+    """The post as the editor has it, unsaved but rendered as saving renders it: what its
+    newsletter would be made of now (its body_html is also the page's preview)."""
     unsaved = Post(
         publication=publication,
         title=title,
         subtitle=subtitle,
         slug=post.slug if post is not None else "post",
         audience=audience if audience in Audience.values else Audience.EVERYONE,
-        body_html=body_html,
+        body_markdown=body_markdown,
     )
-    if unsaved.is_paid:
-        unsaved.preview_html = render_preview(body_markdown)
+    services.render_post_body(unsaved)
     return unsaved
 
 
@@ -96,7 +96,6 @@ def _render_editor(request, membership, form, post=None, *, is_previewing=False)
     publication = membership.publication
     body = form.data.get("body_markdown", "") if form.is_bound else (post and post.body_markdown)
     body = str(body or "")[:MAX_BODY_CHARS]
-    preview_html = render_markdown(body)
     # Gmail clips long emails: the writer sees it coming, for the text on the page.
     if form.is_bound:
         emailed = _as_emailed(
@@ -106,10 +105,11 @@ def _render_editor(request, membership, form, post=None, *, is_previewing=False)
             subtitle=str(form.data.get("subtitle", "")),
             audience=form.data.get("audience"),
             body_markdown=body,
-            body_html=preview_html,
         )
+        preview_html = emailed.body_html
     else:
         emailed = post
+        preview_html = render_markdown(body)
     has_errors = form.is_bound and bool(form.errors)
     status = 400 if has_errors and not is_previewing else 200
     context = {
@@ -297,7 +297,6 @@ def post_render_preview(request, publication_slug):
     if not form.is_valid():
         return _form_errors(form)
     data = form.cleaned_data
-    html = render_markdown(data["body_markdown"])
     emailed = _as_emailed(
         membership.publication,
         None,
@@ -305,9 +304,8 @@ def post_render_preview(request, publication_slug):
         subtitle=data["subtitle"],
         audience=data["audience"],
         body_markdown=data["body_markdown"],
-        body_html=html,
     )
-    answer = {"html": html}
+    answer = {"html": emailed.body_html}
     notice = clip_notice(newsletter_html_size(emailed))
     if notice is not None:  # no key, no notice: the page clears the one it shows
         context = {"notice": notice, "is_editor": True}

@@ -14,7 +14,7 @@ claiming    claiming batches, taking back the claims of dead workers
 sending     sending a claimed batch, recording each delivery as it goes (bounce, retry, fail)
 send_task   what one run of the send task does
 control     pause, resume, cancel
-progress    counts by state, finishing a send
+progress    the unfinished deliveries, the counters, finishing a send
 recovery    failing the tasks of dead workers, giving their sends their task chains back
 limits      the delivery settings as the services read them
 """

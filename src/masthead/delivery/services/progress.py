@@ -1,10 +1,11 @@
-"""Where a send stands: deliveries by state, the send's counters, and marking it done."""
+"""Where a send stands: its unfinished deliveries, its counters, and marking it done."""
 
 from django.db import transaction
-from django.db.models import Count, Exists
+from django.db.models import Exists
 from django.utils import timezone
 
 from masthead.delivery.models import Delivery, DeliveryState, Send, SendState
+from masthead.delivery.queries import send_outcomes
 
 
 def unfinished_deliveries(send_id: int):
@@ -27,18 +28,7 @@ def finish_send_if_complete(send_id: int) -> bool:
 
 
 def recount(send_id: int) -> None:
-    counts = send_progress(send_id)
+    outcomes = send_outcomes(send_id)
     Send.objects.filter(id=send_id).update(
-        sent_count=counts[DeliveryState.SENT], failed_count=counts[DeliveryState.FAILED]
+        sent_count=outcomes["sent"], failed_count=outcomes["failed"]
     )
-
-
-def send_progress(send_id: int) -> dict[str, int]:
-    """Deliveries of a send by state, in one query."""
-    counts = dict(
-        Delivery.objects.filter(send_id=send_id)
-        .values_list("state")
-        .annotate(n=Count("id"))
-        .values_list("state", "n")
-    )
-    return {state: counts.get(state, 0) for state in DeliveryState.values}

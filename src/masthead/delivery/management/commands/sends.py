@@ -6,7 +6,12 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from masthead.delivery.models import Send, SendState
-from masthead.delivery.queries import common_reasons, outcomes_by_send, send_outcomes
+from masthead.delivery.queries import (
+    common_reasons,
+    outcomes_by_send,
+    send_outcomes,
+    unfinished_count,
+)
 from masthead.delivery.services import control
 
 # (heading, key in delivery.queries.OUTCOMES): QUEUED is never tried yet, RETRYING was refused
@@ -110,10 +115,9 @@ class Command(BaseCommand):
             while True:
                 send.refresh_from_db(fields=["state"])
                 outcomes = send_outcomes(send.id)
-                waiting = outcomes["queued"] + outcomes["retrying"] + outcomes["sending"]
                 bar.update(
                     task,
-                    completed=send.recipient_count - waiting,
+                    completed=send.recipient_count - unfinished_count(outcomes),
                     description=(
                         f"Send {send.id} ({send.state}, {outcomes['failed']} failed, "
                         f"{outcomes['bounced']} bounced, {outcomes['retrying']} retrying)"
