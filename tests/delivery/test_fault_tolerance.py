@@ -1,5 +1,5 @@
 """SIGKILL the real workers mid-send: every reader still gets the post, the only repeats are
-the messages in flight when a worker died (one per kill at most), and no one has to resume the
+the messages not yet recorded when a worker died (two per kill at most), and no one has to resume the
 send by hand.
 
 Runs on a SQLite file in a temporary folder, or, when the suite runs on PostgreSQL
@@ -65,8 +65,8 @@ def test_killed_workers_lose_nothing_and_repeat_only_messages_in_flight(tmp_path
 
     assert state == "done", f"send {state}, {left} left, kills at {left_at_kills}: {details}"
     assert set(sink.received) == everyone(RECIPIENTS)
-    # Each message is recorded as it is accepted: a kill repeats at most the one in flight.
-    assert sink.duplicate_count() <= KILLS
+    # Each message is recorded while the next is sent: a kill repeats at most those two.
+    assert sink.duplicate_count() <= 2 * KILLS
     assert all(left_at_kills), f"a kill came after the send ended: {left_at_kills}"
 
 
@@ -120,7 +120,7 @@ def test_a_send_whose_task_chains_all_died_goes_on_when_a_worker_starts(tmp_path
     assert len(orphaned) == 1
     assert state == "done", f"send {state}, {left} left: {details}"
     assert set(sink.received) == everyone(recipients)
-    assert sink.duplicate_count() <= 1
+    assert sink.duplicate_count() <= 2
     assert orphans_now == [("FAILED",)]
 
 

@@ -84,8 +84,8 @@ def test_running_the_worker_again_sends_nothing_twice(
 def test_a_batch_takes_one_write_per_message_and_a_fixed_number_besides(
     publication, draft, smtp_sink, django_assert_max_num_queries
 ):
-    """Each message is recorded as it is accepted (so a crash repeats at most the one in flight),
-    with one UPDATE; the claim, the heartbeat and the send's counters are a fixed few."""
+    """Each message is recorded as it is accepted (so a crash repeats at most two), with one
+    UPDATE; the claim and the heartbeat are a fixed few."""
     for n in range(50):
         add_subscriber(publication, f"many{n}@example.com")
     send = create_send(draft)

@@ -191,6 +191,22 @@ def test_smtp_transport_delivers_the_bytes(smtp_sink):
     assert received.subject == "Issue 12: rivers"
 
 
+def test_a_line_starting_with_a_dot_arrives_whole_and_the_wait_hook_runs_once(smtp_sink):
+    """The transport speaks DATA itself (to run a hook while the relay decides): dot-stuffing
+    must give the reader the message as written."""
+    message = build_message().replace(b"\r\n\r\n", b"\r\n\r\n.hidden line\r\n..two dots\r\n", 1)
+    waits = []
+    transport = open_transport()
+    transport.send(
+        "bounces@example.org", "reader@example.com", message, while_waiting=lambda: waits.append(1)
+    )
+    transport.close()
+
+    body = smtp_sink.messages[0].raw
+    assert b"\n.hidden line" in body and b"\n..two dots" in body
+    assert waits == [1]
+
+
 def test_smtp_refused_recipient_raises_recipient_refused(settings):
     sink = RefusingSink(refused={"gone@example.com"})
     sink.controller.start()

@@ -7,6 +7,7 @@ take mail at all, so the batch goes back to the queue untouched.
 """
 
 import base64
+import contextlib
 import email
 import email.policy
 import functools
@@ -71,6 +72,7 @@ class TransportUnavailable(Exception):
 # `cryptography`, 0.26 ms; the rest is canonicalizing the body). dkimpy verifies it in the tests.
 
 _WSP = re.compile(rb"[ \t]+")
+LEADING_DOT = re.compile(rb"(?m)^\.")
 _LINE_END = re.compile(rb"\r\n|\r|\n")
 
 
@@ -177,13 +179,15 @@ class SMTPTransport:
     def recipient_address(self, email: str) -> str:
         return wire_address(email, offers_smtputf8=self.offers_smtputf8)
 
-    def send(self, envelope_from: str, recipient: str, message: bytes) -> None:
+    def send(self, envelope_from: str, recipient: str, message: bytes, while_waiting=None) -> None:
         """Signed here, the only path that needs it: an email provider signs with DKIM itself.
 
-        `recipient` is what recipient_address() returned."""
+        `recipient` is what recipient_address() returned. `while_waiting` runs once the message
+        is on its way, while the server decides on it (the previous message's record is written
+        then, so the database's round trip overlaps the relay's)."""
         options = [] if recipient.isascii() else ["SMTPUTF8"]
         try:
-            self.smtp.sendmail(envelope_from, [recipient], sign(message), mail_options=options)
+            self._sendmail(envelope_from, recipient, sign(message), options, while_waiting)
         except smtplib.SMTPRecipientsRefused as error:
             code, text = error.recipients.get(recipient, (0, b""))
             raise RecipientRefused.from_reply(code, text) from error
@@ -197,6 +201,44 @@ class SMTPTransport:
             raise refusal from error
         except (OSError, smtplib.SMTPException) as error:
             raise TransportUnavailable(f"{self.address}: {error}") from error
+
+    def _sendmail(self, envelope_from, recipient, message: bytes, options, while_waiting) -> None:
+        """smtplib's sendmail() and data() for one recipient, with a moment between sending the
+        message and reading the server's verdict. Same replies, same exceptions."""
+        smtp = self.smtp
+        if smtp.does_esmtp and smtp.has_extn("size"):
+            options = [f"size={len(message)}", *options]
+        code, reply = smtp.mail(envelope_from, options if smtp.does_esmtp else [])
+        if code != 250:
+            self._end_transaction(code)
+            raise smtplib.SMTPSenderRefused(code, reply, envelope_from)
+        code, reply = smtp.rcpt(recipient)
+        if code not in (250, 251):
+            self._end_transaction(code)
+            raise smtplib.SMTPRecipientsRefused({recipient: (code, reply)})
+        smtp.putcmd("data")
+        code, reply = smtp.getreply()
+        if code != 354:
+            self._end_transaction(code)
+            raise smtplib.SMTPDataError(code, reply)
+        body = LEADING_DOT.sub(b"..", message)  # dot-stuffing (RFC 5321 4.5.2)
+        if not body.endswith(b"\r\n"):
+            body += b"\r\n"
+        smtp.send(body + b".\r\n")
+        if while_waiting is not None:
+            while_waiting()
+        code, reply = smtp.getreply()
+        if code != 250:
+            self._end_transaction(code)
+            raise smtplib.SMTPDataError(code, reply)
+
+    def _end_transaction(self, code: int) -> None:
+        """After a refusal, as smtplib does: a 421 closes the connection, anything else RSETs."""
+        if code == 421:
+            self.smtp.close()
+        else:
+            with contextlib.suppress(smtplib.SMTPServerDisconnected):
+                self.smtp.rset()
 
     def reset(self) -> None:
         """After an unexpected error mid-message: end that mail transaction, or give up on the
@@ -271,7 +313,10 @@ class AnymailTransport:
         backend_class = import_string(f"anymail.backends.{provider}.EmailBackend")
         self.backend = backend_class(fail_silently=False, **options)
 
-    def send(self, envelope_from: str, recipient: str, message: bytes) -> None:
+    def send(self, envelope_from: str, recipient: str, message: bytes, while_waiting=None) -> None:
+        """One API call per message; `while_waiting` runs before it (nothing to overlap)."""
+        if while_waiting is not None:
+            while_waiting()
         from anymail.exceptions import (
             AnymailAPIError,
             AnymailError,

@@ -5,8 +5,8 @@ How a send survives crashes: every delivery is a row. A worker claims a batch wi
 conditional UPDATE (state queued -> sending, claimed_by its id), sends it over one SMTP
 connection and records each delivery the moment the relay accepts (or refuses) it. A worker that
 dies leaves the rest of its batch "sending"; another worker takes it back once the dead worker's
-heartbeat is stale (workers). So a SIGKILL loses nothing and repeats at most the message that was
-in flight.
+heartbeat is stale (workers). So a SIGKILL loses nothing and repeats at most two messages: the
+one in flight and the one whose record was being written.
 
 fan_out     a send per post, its delivery rows, test sends, suppressions, the tracking choice
 workers     one id per worker process, its heartbeat, who is alive

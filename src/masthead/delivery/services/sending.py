@@ -1,9 +1,9 @@
 """Sending a claimed batch: per-recipient bytes from the send's pre-rendered template, one
-transport connection per batch, and each delivery recorded the moment its message is accepted.
+transport connection per batch, and each delivery recorded as soon as its message is accepted.
 
-Recording each message as it is accepted (one small UPDATE in autocommit) is what bounds the
-repeats after a crash: a worker killed at any moment leaves at most the message in flight
-unrecorded, and only that one reaches its reader twice. Whatever happens to one recipient (a
+Recording each message as it is accepted (one small UPDATE in autocommit, written while the relay
+checks the next message) is what bounds the repeats after a crash: a worker killed at any moment
+leaves at most two accepted messages unrecorded, and only those reach their readers twice. Whatever happens to one recipient (a
 refusal, an address the server cannot take, any exception while rendering or sending) is
 recorded on that recipient and never makes the rest of the batch go again.
 """
@@ -95,6 +95,7 @@ def deliver_batch(
     if not claimed:
         return result
     renderer = renderer or SendRenderer(send)
+    recorder = Recorder(worker_id, renderer, result)
     own_connection = smtp is None
     started = time.monotonic()
     next_beat = started + heartbeat_interval()
@@ -106,11 +107,15 @@ def deliver_batch(
             if time.monotonic() >= next_beat:  # a worker without a heartbeat thread beats here
                 record(lambda: beat(worker_id))
                 next_beat = time.monotonic() + heartbeat_interval()
-            outcome = send_one(smtp, renderer, delivery)
+            outcome = send_one(smtp, renderer, delivery, while_waiting=recorder.flush)
             done += 1
-            if not record_outcome(worker_id, delivery, outcome, renderer, result):
+            recorder.flush()  # when the relay refused before the message's data
+            recorder.add(delivery, outcome)
+            if recorder.is_interrupted:
                 raise BatchInterrupted
+        recorder.flush()
     except (TransportUnavailable, BatchInterrupted) as error:
+        recorder.flush()
         record(lambda: release_claims(worker_id, [d.id for d in claimed[done:]]))
         if isinstance(error, TransportUnavailable):
             raise
@@ -121,13 +126,16 @@ def deliver_batch(
     return result
 
 
-def send_one(smtp, renderer: SendRenderer, delivery: Claimed) -> RecipientRefused | None:
+def send_one(
+    smtp, renderer: SendRenderer, delivery: Claimed, while_waiting=None
+) -> RecipientRefused | None:
     """Send one message; None when the server accepted it, else why not. TransportUnavailable
     (the server is gone) propagates; every other failure belongs to this recipient alone."""
     try:
         address = smtp.recipient_address(delivery.email)
-        smtp.send(renderer.template.envelope_from, address, renderer.render(delivery, address))
-    except TransportUnavailable:
+        message = renderer.render(delivery, address)
+        smtp.send(renderer.template.envelope_from, address, message, while_waiting=while_waiting)
+    except (TransportUnavailable, DatabaseError):  # the server is gone; a record failed
         raise
     except RecipientRefused as refusal:
         return refusal
@@ -138,21 +146,45 @@ def send_one(smtp, renderer: SendRenderer, delivery: Claimed) -> RecipientRefuse
     return None
 
 
-def record_outcome(worker_id, delivery, outcome, renderer, result: BatchResult) -> bool:
-    """Write what happened to one delivery, retrying through a database outage. False when the
-    claim was no longer this worker's (it was taken back): the batch must stop."""
-    if outcome is None:
-        result.sent += 1
-        message_id = renderer.template.message_id(delivery.id)
-        is_mine, waited = write_durably(lambda: _mark_sent(worker_id, delivery.id, message_id))
-    else:
+class Recorder:
+    """Writes what happened to each delivery of a batch, retrying through a database outage.
+
+    An accepted message's record waits for the next message: it is written while the relay
+    decides on that one (`flush` as the transport's `while_waiting`), so the database's round
+    trip overlaps the relay's instead of adding to it. A worker killed at any instant thus leaves
+    at most two accepted messages unrecorded: the one whose record was being written and the one
+    in flight. A refusal is written at once."""
+
+    def __init__(self, worker_id: str, renderer: SendRenderer, result: BatchResult):
+        self.worker_id = worker_id
+        self.renderer = renderer
+        self.result = result
+        self.accepted: Claimed | None = None
+        # The claims were taken back, or the database was away a while (so they may have been).
+        self.is_interrupted = False
+
+    def add(self, delivery: Claimed, outcome: RecipientRefused | None) -> None:
+        if outcome is None:
+            self.result.sent += 1
+            self.accepted = delivery
+            return
         changes, counter = _refusal_changes(delivery, outcome)
-        setattr(result, counter, getattr(result, counter) + 1)
-        is_mine, waited = write_durably(lambda: _mark_refused(worker_id, delivery.id, changes))
+        setattr(self.result, counter, getattr(self.result, counter) + 1)
+        self._written(lambda: _mark_refused(self.worker_id, delivery.id, changes))
         if outcome.kind == RecipientRefused.BOUNCE:
             record(lambda: _suppress(delivery.email))
-    # After waiting out an outage the claims may have been taken back: stop here either way.
-    return is_mine and not waited
+
+    def flush(self) -> None:
+        """Write the accepted message's record, if one waits."""
+        delivery, self.accepted = self.accepted, None
+        if delivery is not None:
+            message_id = self.renderer.template.message_id(delivery.id)
+            self._written(lambda: _mark_sent(self.worker_id, delivery.id, message_id))
+
+    def _written(self, write) -> None:
+        is_mine, waited = write_durably(write)
+        if not is_mine or waited:
+            self.is_interrupted = True
 
 
 # The one write per message on the hot path, as plain SQL: the ORM's query building costs about
