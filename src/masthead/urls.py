@@ -2,13 +2,18 @@
 
 from django.conf import settings
 from django.contrib import admin
+from django.http import Http404
 from django.urls import include, path
 from django.views.static import serve
 
 
 def serve_media(request, path):
     """Uploaded images; reads MEDIA_ROOT per request. Behind a proxy, serve /media/ there."""
-    return serve(request, path, document_root=settings.MEDIA_ROOT)
+    try:
+        return serve(request, path, document_root=settings.MEDIA_ROOT)
+    except (OSError, ValueError):
+        # A name the file system cannot take (too long, a NUL byte) names no upload.
+        raise Http404("No such file.") from None
 
 
 urlpatterns = [

@@ -5,11 +5,11 @@ import datetime as dt
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 
 from masthead.accounts.models import Person, SignInLink
 from masthead.accounts.tokens import BadToken, make_token, read_token
 from masthead.core.ratelimit import check_rate
+from masthead.core.redirects import safe_next_path
 
 SIGN_IN_SALT = "masthead.sign-in"
 
@@ -25,13 +25,6 @@ def get_or_create_person(email: str) -> Person:
     return person or Person.objects.create_user(email)
 
 
-def safe_next_url(next_url: str) -> str:
-    """Only local paths: a sign-in link must never redirect off the site."""
-    if next_url and url_has_allowed_host_and_scheme(next_url, allowed_hosts=None):
-        return next_url[:500]
-    return ""
-
-
 def request_sign_in(email: str, client: str, next_url: str = "", origin: str = "") -> None:
     """Email a sign-in link to the address. Says nothing about whether it has an account."""
     email = normalize_email(email)
@@ -41,7 +34,7 @@ def request_sign_in(email: str, client: str, next_url: str = "", origin: str = "
 
     with transaction.atomic():
         link = SignInLink.objects.create(
-            email=email, next_url=safe_next_url(next_url), origin=origin
+            email=email, next_url=safe_next_path(next_url), origin=origin
         )
         # The task row is written in this transaction: the link and its email stand or fall together.
         send_sign_in_link.enqueue(link.id)

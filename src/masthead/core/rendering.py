@@ -2,6 +2,7 @@
 
 import nh3
 from markdown_it import MarkdownIt
+from markdown_it.token import Token
 
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": True}).enable(
     ["table", "strikethrough"]
@@ -31,6 +32,16 @@ def sanitize_html(html: str) -> str:
         url_schemes=ALLOWED_URL_SCHEMES,
         link_rel="noopener noreferrer nofollow",
     )
+
+
+def parse_markdown(text: str) -> list[Token]:
+    """The block tokens of a Markdown text, for code that cuts or inspects its structure."""
+    return _markdown.parse(text or "")
+
+
+def render_markdown_tokens(tokens: list[Token]) -> str:
+    """Tokens from parse_markdown (or a slice of whole blocks of them), rendered and sanitized."""
+    return sanitize_html(_markdown.renderer.render(tokens, _markdown.options, {}))
 
 
 def render_markdown(text: str) -> str:

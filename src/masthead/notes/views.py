@@ -9,12 +9,12 @@ from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from masthead.accounts.links import sign_in_url
 from masthead.core.cursors import parse_moment_cursor
 from masthead.core.ratelimit import RateLimited
+from masthead.core.redirects import next_path_of
 from masthead.core.requests import wants_json
 from masthead.notes import queries, services
 from masthead.notes.forms import NoteEditForm, NoteForm, RestackForm
@@ -26,12 +26,7 @@ RATE_MESSAGE = "You have posted a lot of notes in the last few minutes. Please w
 
 
 def _next_url(request, default: str) -> str:
-    candidate = request.POST.get("next") or request.GET.get("next") or ""
-    if candidate and url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return candidate
-    return default
+    return next_path_of(request) or default
 
 
 def _note_url(note) -> str:

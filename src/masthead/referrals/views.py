@@ -4,9 +4,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from masthead.accounts.services import safe_next_url
+from masthead.core.redirects import redirect_to_next
 from masthead.desk.lookups import MANAGERS, get_membership
 from masthead.publications.lookups import get_request_publication
 from masthead.publications.models import Publication
@@ -40,7 +41,10 @@ def leaderboard(request):
 @login_required
 @require_POST
 def set_anonymity(request):
-    publication = get_object_or_404(Publication, id=request.POST.get("publication") or 0)
+    publication_id = request.POST.get("publication", "")
+    if not (publication_id.isascii() and publication_id.isdigit()):
+        raise Http404("No such publication.")
+    publication = get_object_or_404(Publication, id=int(publication_id))
     if subscription_of(request.user, publication) is None:
         raise Http404("You are not subscribed to this publication.")
     is_anonymous = request.POST.get("appear_anonymously") == "1"
@@ -49,7 +53,7 @@ def set_anonymity(request):
         messages.success(request, f"You appear as “{queries.ANONYMOUS}” on the Leaderboard.")
     else:
         messages.success(request, "You appear with your name on the Leaderboard.")
-    return redirect(safe_next_url(request.POST.get("next", "")) or "referrals:leaderboard")
+    return redirect_to_next(request, reverse("referrals:leaderboard"))
 
 
 @login_required
@@ -63,7 +67,7 @@ def subscribe_recommended(request, recommendation_id):
     target = recommendation.recommended_publication
     services.subscribe_signed_in_reader(target, request.user)
     messages.success(request, f"You are subscribed to {target.name}.")
-    return redirect(safe_next_url(request.POST.get("next", "")) or "accounts:account")
+    return redirect_to_next(request, reverse("accounts:account"))
 
 
 @login_required
