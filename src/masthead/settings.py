@@ -222,6 +222,16 @@ SIGN_IN_RATE_PER_ADDRESS = (5, 15 * 60)
 SIGN_IN_RATE_PER_CLIENT = (30, 60 * 60)
 SUBSCRIBE_RATE_PER_CLIENT = (30, 60 * 60)
 CONFIRMATION_RESEND_SECONDS = 5 * 60
+# An already-subscribed address that subscribes again is told so by email, this often at most.
+ALREADY_SUBSCRIBED_RATE_PER_ADDRESS = (1, 60 * 60)
+# Who may start a publication on this install: "staff" (administrators made with
+# `masthead createadmin`), "invited" (also anyone already on a publication's team) or "anyone"
+# signed in. A publication gets a page, a sender name and links on the install's domain.
+PUBLICATION_CREATORS = env_str("MASTHEAD_PUBLICATION_CREATORS", "staff").strip().lower()
+if PUBLICATION_CREATORS not in {"staff", "invited", "anyone"}:
+    raise ImproperlyConfigured(
+        f"MASTHEAD_PUBLICATION_CREATORS must be staff, invited or anyone; got {PUBLICATION_CREATORS!r}"
+    )
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
