@@ -48,7 +48,9 @@ def no_stray_connections_at_teardown(django_db_setup, django_db_blocker):
 
 @pytest.fixture(autouse=True)
 def empty_cache():
-    # Rate-limit counters live in the cache; each test starts with none.
+    # Rate-limit counters live in the cache when it is Redis; each test starts with none. In the
+    # database (the embedded mode) they go with the test's transaction, or with the flush that
+    # ends a transactional or live-server test, so no test sees another's counts.
     from django.core.cache import cache
 
     cache.clear()

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from masthead.core.db import create_once
 from masthead.core.ratelimit import check_rate
-from masthead.core.rendering import render_markdown
+from masthead.core.rendering import render_reader_markdown
 from masthead.engagement import rules
 from masthead.engagement.models import (
     Ban,
@@ -87,7 +87,7 @@ def add_comment(post: Post, person, body_markdown: str, parent: Comment | None =
             person=person,
             parent=parent,
             body_markdown=body,
-            body_html=render_markdown(body),
+            body_html=render_reader_markdown(body),
             created_at=at or timezone.now(),
         )
         recount_post_engagement(post.id)
@@ -144,7 +144,7 @@ def edit_comment(comment: Comment, person, body_markdown: str) -> Comment:
     rules.check(rules.like_refusal(person, comment.post))
     body = clean_body(body_markdown)
     comment.body_markdown = body
-    comment.body_html = render_markdown(body)
+    comment.body_html = render_reader_markdown(body)
     comment.edited_at = timezone.now()
     comment.save(update_fields=["body_markdown", "body_html", "edited_at"])
     return comment

@@ -13,7 +13,7 @@ from django.utils import timezone
 from masthead.core.db import create_once
 from masthead.core.images import ImageRejected, process_image
 from masthead.core.ratelimit import check_rate
-from masthead.core.rendering import render_markdown
+from masthead.core.rendering import render_reader_markdown
 from masthead.notes import rules
 from masthead.notes.models import Follow, Note, NoteLike
 from masthead.posts.models import Post, PostStatus
@@ -112,7 +112,7 @@ def post_note(
             author=person,
             publication=publication,
             body_markdown=body,
-            body_html=render_markdown(body),
+            body_html=render_reader_markdown(body),
             image=image_name,
             linked_post=linked_post,
             parent=parent,
@@ -135,7 +135,7 @@ def edit_note(note: Note, person, body_markdown: str) -> Note:
         rules.check(rules.posting_refusal(person, note.publication))
     body = clean_body(body_markdown, is_required=not (note.is_restack or note.image))
     note.body_markdown = body
-    note.body_html = render_markdown(body)
+    note.body_html = render_reader_markdown(body)
     note.edited_at = timezone.now()
     note.save(update_fields=["body_markdown", "body_html", "edited_at"])
     return note
