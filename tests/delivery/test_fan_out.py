@@ -84,7 +84,7 @@ def test_scheduled_post_with_email_creates_its_send_when_published(publication, 
 
 
 def test_paid_post_goes_out_as_its_preview(publication, subscribers):
-    body = "First paragraph.\n\nSecond paragraph.\n\nThe paid part."
+    body = "First paragraph.\n\nSecond paragraph.\n\nThird paragraph.\n\nThe paid part."
     post = factories.make_post(
         publication, "Paid", status=PostStatus.DRAFT, body=body, audience="paid"
     )

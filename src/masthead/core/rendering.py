@@ -62,12 +62,6 @@ def render_markdown(text: str) -> str:
     return sanitize_html(_markdown.render(text or ""))
 
 
-def render_preview(text: str, paragraphs: int = 2) -> str:
-    """The free part of a post: its first blocks of Markdown, rendered the same way."""
-    blocks = [block for block in (text or "").split("\n\n") if block.strip()]
-    return render_markdown("\n\n".join(blocks[:paragraphs]))
-
-
 # Readers' content ------------------------------------------------------------------------------
 # A remote image in a comment or note would load from someone else's server for every visitor
 # (a tracking pixel: it tells that server who read the page, and when). Only this install's

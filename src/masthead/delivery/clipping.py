@@ -17,6 +17,7 @@ from masthead.delivery.messages import (
     DELIVERY_TOKEN,
     UNSUBSCRIBE_URL,
     add_tracking,
+    is_sent_as_preview,
     render_newsletter_html,
 )
 from masthead.delivery.services.fan_out import is_tracking_on
@@ -68,7 +69,7 @@ def sample_recipient_values() -> dict[str, str]:
 def newsletter_html(post) -> str:
     """The HTML part the post's newsletter would have if it went out now, as fan-out builds it:
     what everyone may read (a paid post's preview), with links rewritten when tracking is on."""
-    html = render_newsletter_html(post, is_preview=post.is_paid)
+    html = render_newsletter_html(post, is_preview=is_sent_as_preview(post))
     if is_tracking_on(post.publication):
         html = add_tracking(html, post.publication).html
     return html

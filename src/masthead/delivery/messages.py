@@ -20,6 +20,7 @@ import nh3
 from django.conf import settings
 from django.template.loader import render_to_string
 
+from masthead.posts.queries import is_whole_for_everyone
 from masthead.publications.links import publication_link, publication_root, site_path
 
 RECIPIENT = "@@RECIPIENT@@"
@@ -43,6 +44,12 @@ def absolutize_urls(html: str, publication) -> str:
     """Root-relative links and images (uploads are /media/...) made absolute: mail has no site."""
     parts = urlsplit(publication_root(publication))
     return ROOT_RELATIVE_URL.sub(rf"\g<1>{parts.scheme}://{parts.netloc}/", html)
+
+
+def is_sent_as_preview(post) -> bool:
+    """Whether a post's newsletter carries only its preview: every subscriber is a free one until
+    paid subscriptions exist, so that is any post not whole for everyone (posts.queries)."""
+    return not is_whole_for_everyone(post)
 
 
 def _newsletter_context(post, *, is_preview: bool) -> dict:

@@ -130,6 +130,10 @@ class PostContentForm(forms.Form):
     audience = forms.ChoiceField(
         choices=Audience.choices,
         initial=Audience.EVERYONE,
+        help_text=(
+            "Everyone else sees a paid post's title, subtitle and the part above its paywall "
+            "line, on the web and by email."
+        ),
         error_messages={"invalid_choice": "Choose who may read the whole post."},
     )
 

@@ -20,7 +20,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from masthead.core import images
-from masthead.core.rendering import render_markdown
 from masthead.delivery.clipping import clip_notice, newsletter_html_size
 from masthead.desk.lookups import get_membership
 from masthead.desk.post_forms import (
@@ -34,6 +33,7 @@ from masthead.desk.post_forms import (
 from masthead.desk.post_lookups import get_post_for_editor, post_list_page
 from masthead.posts import services
 from masthead.posts.models import Audience, Post, PostStatus
+from masthead.posts.paywall import PAYWALL_MARKER, PaywallSplit, split_at_paywall
 from masthead.publications.links import publication_root, site_path
 
 
@@ -76,9 +76,9 @@ def _editor_urls(publication_slug: str, post=None) -> dict:
     }
 
 
-def _as_emailed(publication, post, *, title, subtitle, audience, body_markdown) -> Post:
+def _as_emailed(publication, post, *, title, subtitle, audience, body_markdown):
     """The post as the editor has it, unsaved but rendered as saving renders it: what its
-    newsletter would be made of now (its body_html is also the page's preview)."""
+    newsletter would be made of now; with the cut its paywall makes, for the editor's preview."""
     unsaved = Post(
         publication=publication,
         title=title,
@@ -87,8 +87,17 @@ def _as_emailed(publication, post, *, title, subtitle, audience, body_markdown) 
         audience=audience if audience in Audience.values else Audience.EVERYONE,
         body_markdown=body_markdown,
     )
-    services.render_post_body(unsaved)
-    return unsaved
+    split = services.render_post_body(unsaved)
+    return unsaved, split
+
+
+def _editor_preview_html(split: PaywallSplit, audience) -> str:
+    """The whole post as readers with access see it; a paid post's with a divider where the
+    preview of everyone else ends, so the writer sees what they give away."""
+    if audience != Audience.PAID:
+        return split.full_html
+    divider = render_to_string("posts/_paywall_divider.html", {"is_marked": split.is_marked})
+    return split.preview_html + divider + split.rest_html
 
 
 def _render_editor(request, membership, form, post=None, *, is_previewing=False):
@@ -98,18 +107,18 @@ def _render_editor(request, membership, form, post=None, *, is_previewing=False)
     body = str(body or "")[:MAX_BODY_CHARS]
     # Gmail clips long emails: the writer sees it coming, for the text on the page.
     if form.is_bound:
-        emailed = _as_emailed(
+        audience = form.data.get("audience")
+        emailed, split = _as_emailed(
             publication,
             post,
             title=str(form.data.get("title", "")),
             subtitle=str(form.data.get("subtitle", "")),
-            audience=form.data.get("audience"),
+            audience=audience,
             body_markdown=body,
         )
-        preview_html = emailed.body_html
     else:
-        emailed = post
-        preview_html = render_markdown(body)
+        audience = post.audience if post is not None else Audience.EVERYONE
+        emailed, split = post, split_at_paywall(body)
     has_errors = form.is_bound and bool(form.errors)
     status = 400 if has_errors and not is_previewing else 200
     context = {
@@ -117,7 +126,9 @@ def _render_editor(request, membership, form, post=None, *, is_previewing=False)
         "membership": membership,
         "form": form,
         "post": post,
-        "preview_html": preview_html,
+        "preview_html": _editor_preview_html(split, audience),
+        "is_paid": audience == Audience.PAID,
+        "paywall_marker": PAYWALL_MARKER,
         "clip_notice": clip_notice(newsletter_html_size(emailed)) if emailed else None,
         "urls": _editor_urls(publication.slug, post),
         "public_url": (
@@ -290,14 +301,15 @@ def post_autosave(request, publication_slug, post_id):
 @login_required
 @require_POST
 def post_render_preview(request, publication_slug):
-    """The live preview: Markdown in, the HTML readers will get out (same renderer, same sanitizer),
-    and a warning when the post's email is long enough for Gmail to clip it."""
+    """The live preview: Markdown in, the HTML readers will get out (same renderer, same sanitizer)
+    with a paid post's paywall shown, and a warning when its email is long enough for Gmail to
+    clip it."""
     membership = get_membership(request.user, publication_slug)
     form = MarkdownPreviewForm(request.POST)
     if not form.is_valid():
         return _form_errors(form)
     data = form.cleaned_data
-    emailed = _as_emailed(
+    emailed, split = _as_emailed(
         membership.publication,
         None,
         title=data["title"],
@@ -305,7 +317,7 @@ def post_render_preview(request, publication_slug):
         audience=data["audience"],
         body_markdown=data["body_markdown"],
     )
-    answer = {"html": emailed.body_html}
+    answer = {"html": _editor_preview_html(split, data["audience"])}
     notice = clip_notice(newsletter_html_size(emailed))
     if notice is not None:  # no key, no notice: the page clears the one it shows
         context = {"notice": notice, "is_editor": True}

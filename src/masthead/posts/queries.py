@@ -113,9 +113,16 @@ def current_slug_of_old_slug(publication: Publication, old_slug: str) -> str | N
     )
 
 
+def is_whole_for_everyone(post: Post) -> bool:
+    """Whether anyone at all (no account, a free subscriber) may read the whole post; when not,
+    pages and emails for them carry its preview only (posts.paywall says where it ends)."""
+    return not post.is_paid
+
+
 def can_read_full_post(person, post: Post) -> bool:
-    """Paid posts are whole only for their publication's staff until paid subscriptions exist."""
-    if not post.is_paid:
+    """The one rule of who reads a post whole. Paid posts are whole only for their publication's
+    staff until paid subscriptions exist; everyone else, and every email, gets the preview."""
+    if is_whole_for_everyone(post):
         return True
     if not person.is_authenticated:
         return False

@@ -12,8 +12,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from masthead.core.rendering import render_markdown, render_preview
 from masthead.posts.models import Audience, Post, PostAuthor, PostSlugRedirect, PostStatus
+from masthead.posts.paywall import PaywallSplit, split_at_paywall
 from masthead.publications.models import Publication, Section
 
 # Far enough for any real plan; nearer than the end of the calendar, where time zones overflow.
@@ -75,9 +75,13 @@ def has_slug_from_title(post: Post) -> bool:
     return post.slug == unique_post_slug(post.publication, post.title, exclude_id=post.id)
 
 
-def render_post_body(post: Post) -> None:
-    post.body_html = render_markdown(post.body_markdown)
-    post.preview_html = render_preview(post.body_markdown)
+def render_post_body(post: Post) -> PaywallSplit:
+    """Render the whole post and the preview its paywall leaves (posts.paywall has the rule);
+    the split is returned for the editor, which shows where the cut falls."""
+    split = split_at_paywall(post.body_markdown)
+    post.body_html = split.full_html
+    post.preview_html = split.preview_html
+    return split
 
 
 @transaction.atomic

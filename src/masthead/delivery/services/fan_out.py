@@ -6,7 +6,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from masthead.core.mail import publication_sender
-from masthead.delivery.messages import add_tracking, render_newsletter
+from masthead.delivery.messages import add_tracking, is_sent_as_preview, render_newsletter
 from masthead.delivery.models import (
     Delivery,
     DeliverySettings,
@@ -38,8 +38,9 @@ def create_send(post) -> Send:
     publication = post.publication
     # Everyone is a free subscriber for now: a paid post goes out as its preview. The full
     # version is rendered too, once, for paid subscribers when they exist.
-    everyone = render_newsletter(post, is_preview=post.is_paid)
-    full = render_newsletter(post, is_preview=False) if post.is_paid else None
+    is_preview = is_sent_as_preview(post)
+    everyone = render_newsletter(post, is_preview=is_preview)
+    full = render_newsletter(post, is_preview=False) if is_preview else None
     is_tracked = is_tracking_on(publication)
     links: list[str] = []
     html = everyone.html
@@ -98,7 +99,7 @@ def create_test_send(post, email: str) -> Send:
     """Send the post's newsletter to one address (the writer's), as subscribers will see it."""
     from masthead.delivery.tasks import run_send
 
-    bodies = render_newsletter(post, is_preview=post.is_paid)
+    bodies = render_newsletter(post, is_preview=is_sent_as_preview(post))
     send = Send.objects.create(
         publication=post.publication,
         post=post,

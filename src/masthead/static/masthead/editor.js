@@ -1,5 +1,6 @@
-// The post editor's conveniences: live preview, autosave of drafts, inserting images where the
-// cursor is. Without this file the editor still works: every button is a plain form submit.
+// The post editor's conveniences: live preview, autosave of drafts, inserting images and the
+// paywall line where the cursor is. Without this file the editor still works: every button is a
+// plain form submit, and the paywall's help text says how to type its line.
 (function () {
   "use strict";
 
@@ -196,6 +197,67 @@
     const trail = !after ? "\n" : after.startsWith("\n\n") ? "" : after.startsWith("\n") ? "\n" : "\n\n";
     body.setRangeText(lead + text + trail, start, end, "end");
     body.dispatchEvent(new Event("input", { bubbles: true }));
+  }
+
+  // The paywall: only a paid post has one. Its line is a paragraph of its own that the server
+  // finds in the parsed post (posts/paywall.py); the first one counts, so inserting moves it.
+  const audience = field("audience");
+  const paywallControl = form.querySelector("[data-paywall-control]");
+  const paywallInsert = form.querySelector("[data-paywall-insert]");
+  const MARKER_LINE = /^ {0,3}<!--\s*(?:paywall|members-only)\s*-->\s*$/i;
+  const FENCE = /^ {0,3}(`{3,}|~{3,})(.*)$/;
+
+  function showPaywallControl() {
+    paywallControl.hidden = audience.value !== "paid";
+  }
+
+  // The text without its paywall lines (each with the empty line after it), and where the cursor
+  // is once they are gone. A line in a fenced code block is code, not a paywall, and stays.
+  function withoutPaywallLines(text, cursor) {
+    const kept = [];
+    let fence = "";
+    let offset = 0;
+    let newCursor = cursor;
+    let isAfterMarker = false;
+    for (const line of text.split("\n")) {
+      const length = line.length + 1;
+      const opening = line.match(FENCE);
+      const isMarker = !fence && !opening && MARKER_LINE.test(line);
+      const isDropped = isMarker || (isAfterMarker && !line.trim());
+      if (fence) {
+        const closes = opening && opening[1][0] === fence[0] && opening[1].length >= fence.length;
+        if (closes && !opening[2].trim()) fence = "";
+      } else if (opening) {
+        fence = opening[1];
+      }
+      isAfterMarker = isMarker;
+      if (isDropped) {
+        if (offset < cursor) newCursor -= Math.min(length, cursor - offset);
+      } else {
+        kept.push(line);
+      }
+      offset += length;
+    }
+    return { text: kept.join("\n"), cursor: Math.max(0, newCursor) };
+  }
+
+  if (paywallControl && paywallInsert) {
+    audience.addEventListener("change", showPaywallControl);
+    showPaywallControl();
+    paywallInsert.hidden = false;
+    paywallControl.querySelectorAll("[data-js-only]").forEach((element) => {
+      element.hidden = false;
+    });
+    paywallInsert.addEventListener("click", (event) => {
+      event.preventDefault();
+      const cleaned = withoutPaywallLines(body.value, body.selectionStart ?? body.value.length);
+      if (cleaned.text !== body.value) {
+        body.value = cleaned.text;
+        body.setSelectionRange(cleaned.cursor, cleaned.cursor);
+      }
+      insertAtCursor(paywallInsert.dataset.marker);
+      body.focus();
+    });
   }
 
   insertButton.addEventListener("click", (event) => {
