@@ -6,8 +6,9 @@ masthead chatserver  the chat's WebSocket server (granian, ASGI, Channels)
 masthead worker      the task worker (django-tasks-db), which also restarts stalled sends
 masthead mailsink    a local SMTP server that keeps every message under $DATA_DIR/mail
 masthead migrate     apply database migrations
-masthead createadmin create the install's superuser (for /admin/)
-masthead <command>   any other Django management command (shell, check, createpublication, ...)
+masthead createadmin create the install's superuser (for /admin/ and starting publications)
+masthead createpublication --name N --owner EMAIL   start a publication from the shell
+masthead <command>   any other Django management command (shell, check, ...)
 """
 
 import argparse
@@ -78,6 +79,8 @@ def run_demo(argv: list[str]) -> int:
     options = parser.parse_args(argv)
     prepare_local_environment()
     os.environ.setdefault("MASTHEAD_BASE_URL", f"http://{options.host}:{options.port}")
+    # The demo is for trying things out: anyone who signs in may start a publication.
+    os.environ.setdefault("MASTHEAD_PUBLICATION_CREATORS", "anyone")
     for step in (["migrate", "--no-input"], ["collectstatic", "--no-input", "-v0"], ["load_demo"]):
         if subprocess.call([sys.executable, "-m", "masthead", *step]) != 0:
             return 1

@@ -1,4 +1,5 @@
-"""Signing in with an emailed link: single use, short-lived, bound to the address, no enumeration."""
+"""Signing in with an emailed link: single use, short-lived, bound to the address, no enumeration;
+opening the link shows one button and spends nothing, pressing it (a POST) signs in."""
 
 import datetime as dt
 import re
@@ -25,6 +26,13 @@ def path_of(url: str) -> str:
     return re.sub(r"^https?://[^/]+", "", url)
 
 
+def sign_in_with(client, url):
+    """What a person does with the emailed link: open it, then press its button."""
+    page = client.get(url)
+    assert page.status_code == 200
+    return client.post(url)
+
+
 def test_sign_in_link_arrives_by_email_and_signs_in(client, publication, smtp_sink, run_worker):
     person = make_person(email="ada@example.com")
 
@@ -34,9 +42,52 @@ def test_sign_in_link_arrives_by_email_and_signs_in(client, publication, smtp_si
     assert response.status_code == 200
     message = smtp_sink.last_to("ada@example.com")
     assert "sign-in link" in message.subject.lower()
-    followed = client.get(path_of(link_in(message)))
+    url = path_of(link_in(message))
+    page = client.get(url)
+    assert page.status_code == 200
+    assert "_auth_user_id" not in client.session  # opening the link signs no one in
+    followed = client.post(url)
     assert followed.status_code == 302
     assert client.get(reverse("accounts:account")).context["user"] == person
+
+
+def test_opening_a_link_spends_nothing_and_shows_one_button(client, publication):
+    from masthead.accounts.services import sign_in_token
+
+    link = SignInLink.objects.create(email="rita@example.com", publication=publication)
+    url = reverse("accounts:sign_in_link", args=[sign_in_token(link)])
+
+    # A mail scanner fetches the link, then the reader opens it too.
+    for _ in range(2):
+        page = client.get(url)
+        assert page.status_code == 200
+
+    link.refresh_from_db()
+    assert link.used_at is None
+    assert "_auth_user_id" not in client.session
+    assert not Person.objects.filter(email="rita@example.com").exists()
+    assert "Sign in to The Daily Build" in page.text
+    assert "r…\u2060@example.com" in page.text and "rita@example.com" not in page.text
+    assert page.text.count('method="post"') == 1
+    assert page["Referrer-Policy"] == "same-origin"
+    assert "no-store" in page["Cache-Control"]
+
+
+def test_the_button_needs_the_pages_csrf_token(publication):
+    """A page elsewhere cannot post a link for the victim's browser: no login CSRF."""
+    from django.test import Client
+
+    from masthead.accounts.services import sign_in_token
+
+    link = SignInLink.objects.create(email="attacker@example.com")
+    victim = Client(enforce_csrf_checks=True)
+
+    response = victim.post(reverse("accounts:sign_in_link", args=[sign_in_token(link)]))
+
+    assert response.status_code == 403
+    link.refresh_from_db()
+    assert link.used_at is None
+    assert "_auth_user_id" not in victim.session
 
 
 def test_the_page_says_the_same_whether_or_not_an_account_exists(client, publication, smtp_sink):
@@ -56,7 +107,7 @@ def test_a_first_sign_in_creates_the_account(client, publication, smtp_sink, run
     ask_for_link(client, "newcomer@example.com")
     run_worker()
 
-    client.get(path_of(link_in(smtp_sink.last_to("newcomer@example.com"))))
+    sign_in_with(client, path_of(link_in(smtp_sink.last_to("newcomer@example.com"))))
 
     assert Person.objects.filter(email="newcomer@example.com").exists()
 
@@ -66,13 +117,16 @@ def test_a_link_works_only_once(client, publication, smtp_sink, run_worker):
     ask_for_link(client, "once@example.com")
     run_worker()
     url = path_of(link_in(smtp_sink.last_to("once@example.com")))
-    client.get(url)
+    sign_in_with(client, url)
     client.post(reverse("accounts:sign_out"))
 
-    again = client.get(url)
+    opened = client.get(url)
+    pressed = client.post(url)
 
-    assert again.status_code == 400
-    assert "already used" in again.text
+    assert opened.status_code == pressed.status_code == 400
+    assert "already used" in opened.text and "already used" in pressed.text
+    assert 'method="post"' not in opened.text.split("<main", 1)[1].split("</main>")[0]
+    assert "_auth_user_id" not in client.session
 
 
 def test_a_link_expires_after_fifteen_minutes(client, publication, smtp_sink, run_worker):
@@ -82,10 +136,11 @@ def test_a_link_expires_after_fifteen_minutes(client, publication, smtp_sink, ru
     url = path_of(link_in(smtp_sink.last_to("late@example.com")))
 
     with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(minutes=16)):
-        response = client.get(url)
+        opened = client.get(url)
+        pressed = client.post(url)
 
-    assert response.status_code == 400
-    assert "expired" in response.text
+    assert opened.status_code == pressed.status_code == 400
+    assert "expired" in opened.text and "expired" in pressed.text
     assert "_auth_user_id" not in client.session
 
 
@@ -110,9 +165,10 @@ def test_a_link_is_bound_to_its_address(client, publication):
     # A token naming the attacker's link id with the victim's address does not verify.
     forged = sign_in_token(SignInLink(id=other.id, email="victim@example.com"))
 
-    response = client.get(reverse("accounts:sign_in_link", args=[forged]))
+    opened = client.get(reverse("accounts:sign_in_link", args=[forged]))
+    response = client.post(reverse("accounts:sign_in_link", args=[forged]))
 
-    assert response.status_code == 400
+    assert opened.status_code == response.status_code == 400
     assert not Person.objects.filter(email="victim@example.com").exists()
     assert link.id != other.id
 
@@ -152,7 +208,7 @@ def test_next_only_redirects_within_the_site(client, publication, smtp_sink, run
     ask_for_link(client, "next@example.com", next="https://evil.example.net/")
     run_worker()
 
-    response = client.get(path_of(link_in(smtp_sink.last_to("next@example.com"))))
+    response = sign_in_with(client, path_of(link_in(smtp_sink.last_to("next@example.com"))))
 
     assert response.status_code == 302
     assert response["Location"] == reverse("accounts:account")

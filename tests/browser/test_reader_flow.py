@@ -25,6 +25,11 @@ def test_reader_subscribes_confirms_and_unsubscribes_in_one_click(
     confirmation = smtp_sink.last_to("reader@example.com")
     confirm_url = next(url for url in confirmation.links() if "/subscribe/confirm/" in url)
     page.goto(confirm_url)
+    page.get_by_role("heading", name="Confirm your subscription to Field Notes").wait_for()
+    assert (
+        Subscription.objects.get().status == SubscriptionStatus.PENDING
+    )  # opening is not confirming
+    page.get_by_role("button", name="Confirm my subscription").click()
     page.get_by_role("heading", name="You're subscribed").wait_for()
 
     page.get_by_role("link", name="Your account").click()

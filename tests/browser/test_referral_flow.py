@@ -17,6 +17,7 @@ def subscribe_and_confirm(page, base_url, email, smtp_sink, run_worker):
     confirmation = smtp_sink.last_to(email)
     confirm_url = next(url for url in confirmation.links() if "/subscribe/confirm/" in url)
     page.goto(confirm_url)
+    page.get_by_role("button", name="Confirm my subscription").click()
     page.get_by_role("heading", name="You're subscribed").wait_for()
 
 

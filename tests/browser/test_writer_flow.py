@@ -18,7 +18,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def sign_in(page, live_server, person, smtp_sink, run_worker) -> None:
-    """Sign in as a writer does: ask for a link, open it from the email the worker sent."""
+    """Sign in as a writer does: ask for a link, open it from the email the worker sent, press
+    its button."""
     page.goto(f"{live_server.url}/sign-in/?next=/desk/")
     page.get_by_placeholder("Type your email…").fill(person.email)
     page.get_by_role("button", name="Email me a sign-in link").click()
@@ -26,6 +27,7 @@ def sign_in(page, live_server, person, smtp_sink, run_worker) -> None:
     run_worker()
     message = smtp_sink.last_to(person.email)
     page.goto(next(url for url in message.links() if "/sign-in/" in url))
+    page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(re.compile(r"/desk/"))
 
 
@@ -46,8 +48,9 @@ def uploaded_names():
 
 
 def test_writer_drafts_with_an_image_schedules_and_the_worker_publishes(
-    page, live_server, run_worker, smtp_sink, photo, uploaded_names
+    page, live_server, settings, run_worker, smtp_sink, photo, uploaded_names
 ):
+    settings.BASE_URL = live_server.url  # emailed links use the configured address
     publication = make_publication(name="Morning Paper", slug="morning-paper")
     writer = make_person(name="Wren Writer")
     Membership.objects.create(publication=publication, person=writer, role=Role.OWNER)

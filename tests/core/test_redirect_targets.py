@@ -55,7 +55,7 @@ def test_a_sign_in_link_asked_for_with_a_bad_next_still_signs_in(client, db, nex
     assert response.status_code == 200
     link = SignInLink.objects.get(email="rita@example.com")
     assert link.next_url == ""
-    response = client.get(f"/sign-in/{sign_in_token(link)}/", follow=False)
+    response = client.post(f"/sign-in/{sign_in_token(link)}/", follow=False)
     assert response.status_code == 302
     assert response["Location"] == "/account/"
     assert client.get("/account/").status_code == 200
@@ -63,7 +63,7 @@ def test_a_sign_in_link_asked_for_with_a_bad_next_still_signs_in(client, db, nex
 
 def test_a_stored_bad_next_falls_back_to_the_account_page(client, db):
     link = SignInLink.objects.create(email="rita@example.com", next_url="accounts")
-    response = client.get(f"/sign-in/{sign_in_token(link)}/")
+    response = client.post(f"/sign-in/{sign_in_token(link)}/")
     assert response.status_code == 302
     assert response["Location"] == "/account/"
 

@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from masthead.publications.models import Membership, Publication, Role
+from masthead.publications.services import invitation_token
 from tests.factories import make_person
 
 pytestmark = pytest.mark.django_db
@@ -38,7 +39,8 @@ def test_an_author_cannot_manage_the_team(client, publication):
     assert client.get(reverse("desk:team", args=[publication.slug])).status_code == 403
 
 
-def test_anyone_signed_in_can_start_a_publication_and_owns_it(client, reader):
+def test_whoever_starts_a_publication_owns_it(client, reader, settings):
+    settings.PUBLICATION_CREATORS = "anyone"
     client.force_login(reader)
 
     response = client.post(reverse("desk:publication_create"), {"name": "Night Shift", "slug": ""})
@@ -49,7 +51,8 @@ def test_anyone_signed_in_can_start_a_publication_and_owns_it(client, reader):
     assert Membership.objects.get(publication=publication).role == Role.OWNER
 
 
-def test_a_taken_slug_is_refused_with_a_message(client, publication, reader):
+def test_a_taken_slug_is_refused_with_a_message(client, publication, reader, settings):
+    settings.PUBLICATION_CREATORS = "anyone"
     client.force_login(reader)
 
     response = client.post(
@@ -60,26 +63,122 @@ def test_a_taken_slug_is_refused_with_a_message(client, publication, reader):
     assert "is taken" in response.text
 
 
-def test_an_owner_invites_an_author_who_joins_by_the_emailed_link(
-    client, publication, smtp_sink, run_worker
-):
+def invite(client, publication, email="new.writer@example.com", role="author"):
     client.force_login(staff(publication))
     response = client.post(
-        reverse("desk:team", args=[publication.slug]),
-        {"email": "new.writer@example.com", "role": "author"},
+        reverse("desk:team", args=[publication.slug]), {"email": email, "role": role}
     )
-    run_worker()
     client.logout()
+    return response
 
+
+def emailed_link(sink, email, path) -> str:
+    url = next(u for u in sink.last_to(email).links() if path in u)
+    return re.sub(r"^https?://[^/]+", "", url)
+
+
+def test_an_owner_invites_an_author_who_signs_in_by_email_and_joins(
+    client, publication, smtp_sink, run_worker
+):
+    response = invite(client, publication)
+    run_worker()
     assert response.status_code == 302
-    message = smtp_sink.last_to("new.writer@example.com")
-    url = re.sub(r"^https?://[^/]+", "", next(u for u in message.links() if "/desk/join/" in u))
-    joined = client.get(url)
+    join_url = emailed_link(smtp_sink, "new.writer@example.com", "/desk/join/")
+
+    page = client.get(join_url)
+    assert page.status_code == 200 and "Join The Daily Build" in page.text
+    asked = client.post(join_url)  # not signed in: the invitation asks for a sign-in link
+    run_worker()
+    assert asked.status_code == 200
+    assert "_auth_user_id" not in client.session  # the invitation link signs no one in
+    assert not Membership.objects.filter(person__email="new.writer@example.com").exists()
+
+    sign_in_url = emailed_link(smtp_sink, "new.writer@example.com", "/sign-in/")
+    client.get(sign_in_url)
+    back = client.post(sign_in_url)
+    assert back.status_code == 302 and back["Location"] == join_url
+    assert "Accept the invitation" in client.get(join_url).text
+    joined = client.post(join_url)
 
     assert joined.status_code == 302
+    assert joined["Location"] == reverse("desk:dashboard", args=[publication.slug])
     membership = Membership.objects.get(person__email="new.writer@example.com")
     assert membership.role == Role.AUTHOR and membership.publication == publication
-    assert client.get(url).status_code == 400  # the link works once
+    assert client.get(join_url).status_code == 400  # the link works once
+    assert client.post(join_url).status_code == 400
+
+
+def test_the_invited_person_signed_in_joins_with_one_press(client, publication, smtp_sink):
+    invite(client, publication)
+    invited = make_person(email="new.writer@example.com")
+    token = invitation_token(publication.invitations.get())
+    url = reverse("desk:accept_invitation", args=[token])
+    client.force_login(invited)
+
+    page = client.get(url)
+    assert page.status_code == 200
+    assert not Membership.objects.filter(person=invited).exists()  # opening joins no one
+    response = client.post(url)
+
+    assert response.status_code == 302
+    assert Membership.objects.get(person=invited).role == Role.AUTHOR
+    assert page["Referrer-Policy"] == "same-origin"
+
+
+def test_someone_signed_in_as_another_address_cannot_accept(
+    client, publication, reader, smtp_sink, run_worker
+):
+    invite(client, publication)
+    url = reverse("desk:accept_invitation", args=[invitation_token(publication.invitations.get())])
+    client.force_login(reader)
+
+    page = client.get(url)
+    response = client.post(url)
+    run_worker()
+
+    assert page.status_code == response.status_code == 200
+    assert "Accept the invitation" not in page.text
+    assert "n…\u2060@example.com" in page.text and "new.writer@example.com" not in page.text
+    assert not Membership.objects.filter(person=reader).exists()
+    assert publication.invitations.get().accepted_at is None
+    # What it did: email the invited address a sign-in link, not the person who pressed.
+    assert smtp_sink.last_to("new.writer@example.com").subject == "Your sign-in link"
+    assert smtp_sink.to(reader.email) == []
+
+
+def test_accepting_needs_the_pages_csrf_token(publication, smtp_sink):
+    from django.test import Client
+
+    invite(Client(), publication)
+    invited = make_person(email="new.writer@example.com")
+    url = reverse("desk:accept_invitation", args=[invitation_token(publication.invitations.get())])
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(invited)
+
+    assert browser.post(url).status_code == 403
+    assert not Membership.objects.filter(person=invited).exists()
+
+
+def test_asking_for_sign_in_links_through_an_invitation_is_rate_limited(
+    client, publication, settings, smtp_sink
+):
+    settings.SIGN_IN_RATE_PER_ADDRESS = (1, 900)
+    invite(client, publication)
+    url = reverse("desk:accept_invitation", args=[invitation_token(publication.invitations.get())])
+
+    assert client.post(url).status_code == 200
+    response = client.post(url)
+
+    assert response.status_code == 429
+    assert "Too many attempts" in response.text
+
+
+@pytest.mark.parametrize("token", ["garbage", "x" * 300])
+def test_a_bad_invitation_link_gets_the_error_page(client, publication, token):
+    for method in (client.get, client.post):
+        response = method(reverse("desk:accept_invitation", args=[token]))
+        assert response.status_code == 400
+        assert "not valid" in response.text
 
 
 def test_an_invitation_cannot_make_an_owner(client, publication):

@@ -88,7 +88,9 @@ def test_the_like_is_made_after_signing_in_through_the_emailed_link(client, read
     request_sign_in(reader.email, "127.0.0.1", like_url(post))
     link = SignInLink.objects.get(email=reader.email)
 
-    landing = client.get(reverse("accounts:sign_in_link", args=[sign_in_token(link)]))
+    url = reverse("accounts:sign_in_link", args=[sign_in_token(link)])
+    assert client.get(url).status_code == 200
+    landing = client.post(url)
     assert landing.status_code == 302 and landing["Location"] == like_url(post)
     confirm = client.get(landing["Location"])
     assert confirm.status_code == 200 and "Like this post" in confirm.text

@@ -20,7 +20,7 @@ def sign_up(publication, email: str, code: str = "") -> Subscription:
 
 
 def confirm(subscription: Subscription) -> Subscription:
-    return confirm_subscription(confirmation_token(subscription))
+    return confirm_subscription(confirmation_token(subscription)).subscription
 
 
 def refer(publication, code: str, email: str) -> Subscription:

@@ -189,7 +189,7 @@ def test_recommendations_are_offered_right_after_confirming(client, publication,
     subscription = sign_up(publication, "new@example.com")
     from masthead.subscriptions.services import confirmation_token
 
-    response = client.get(f"/subscribe/confirm/{confirmation_token(subscription)}/")
+    response = client.post(f"/subscribe/confirm/{confirmation_token(subscription)}/")
 
     assert response.status_code == 200
     assert b"The Daily Build recommends" in response.content

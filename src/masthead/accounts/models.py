@@ -81,8 +81,16 @@ class SignInLink(models.Model):
 
     email = models.EmailField(max_length=254)
     next_url = models.CharField(max_length=500, blank=True)
-    # scheme://host the request came in on, so the link signs in on the same site.
-    origin = models.CharField(max_length=300, blank=True)
+    # The publication the sign-in was asked on: the link goes to its configured address (never
+    # to whatever Host the request named), so the session lands where the reader was. None: the
+    # install's own address (settings.BASE_URL).
+    publication = models.ForeignKey(
+        "publications.Publication",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     created_at = models.DateTimeField(default=timezone.now)
     used_at = models.DateTimeField(null=True, blank=True)
 

@@ -25,8 +25,12 @@ def get_or_create_person(email: str) -> Person:
     return person or Person.objects.create_user(email)
 
 
-def request_sign_in(email: str, client: str, next_url: str = "", origin: str = "") -> None:
-    """Email a sign-in link to the address. Says nothing about whether it has an account."""
+def request_sign_in(email: str, client: str, next_url: str = "", publication=None) -> None:
+    """Email a sign-in link to the address. Says nothing about whether it has an account.
+
+    `publication` is the one the person asked on (the request's, never its Host header): the
+    link points at its configured address, or at the install's when there is none.
+    """
     email = normalize_email(email)
     check_rate("sign-in-client", client, settings.SIGN_IN_RATE_PER_CLIENT)
     check_rate("sign-in-address", email, settings.SIGN_IN_RATE_PER_ADDRESS)
@@ -34,7 +38,7 @@ def request_sign_in(email: str, client: str, next_url: str = "", origin: str = "
 
     with transaction.atomic():
         link = SignInLink.objects.create(
-            email=email, next_url=safe_next_path(next_url), origin=origin
+            email=email, next_url=safe_next_path(next_url), publication=publication
         )
         # The task row is written in this transaction: the link and its email stand or fall together.
         send_sign_in_link.enqueue(link.id)
@@ -44,13 +48,28 @@ def sign_in_token(link: SignInLink) -> str:
     return make_token(SIGN_IN_SALT, {"link": link.id, "email": link.email})
 
 
+def open_sign_in_link(token: str) -> SignInLink:
+    """The link a token names while it can still sign in; reading it spends nothing.
+
+    The page a link opens calls this, so that a mail scanner fetching the link leaves it intact.
+    """
+    payload = read_token(SIGN_IN_SALT, token, settings.SIGN_IN_LINK_MINUTES * 60)
+    link = (
+        SignInLink.objects.select_related("publication")
+        .filter(id=payload.get("link"), email=payload.get("email"))
+        .first()
+    )
+    if link is None:
+        raise BadToken("This link is not valid.")
+    if link.used_at is not None:
+        raise BadToken("This link was already used. Ask for a new one.")
+    return link
+
+
 @transaction.atomic
 def use_sign_in_link(token: str) -> tuple[Person, str]:
     """Spend a sign-in link: returns the person (created on first sign-in) and where to go next."""
-    payload = read_token(SIGN_IN_SALT, token, settings.SIGN_IN_LINK_MINUTES * 60)
-    link = SignInLink.objects.filter(id=payload.get("link"), email=payload.get("email")).first()
-    if link is None:
-        raise BadToken("This link is not valid.")
+    link = open_sign_in_link(token)
     # Conditional update: of two clicks racing, exactly one spends the link.
     spent = SignInLink.objects.filter(id=link.id, used_at__isnull=True).update(
         used_at=timezone.now()

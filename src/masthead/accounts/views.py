@@ -6,13 +6,17 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from masthead.accounts import services
+from masthead.accounts.display import masked_address
 from masthead.accounts.forms import EmailForm, ProfileForm
+from masthead.accounts.link_pages import link_page
 from masthead.accounts.tokens import BadToken
 from masthead.core.ratelimit import RateLimited, client_address
 from masthead.core.redirects import next_path_of, safe_next_path
+from masthead.publications.lookups import find_request_publication
+from masthead.publications.rules import can_create_publication
 from masthead.subscriptions.queries import subscriptions_of
 
 
@@ -25,7 +29,7 @@ def sign_in(request):
                 form.cleaned_data["email"],
                 client_address(request),
                 next_url,
-                origin=f"{request.scheme}://{request.get_host()}",
+                publication=find_request_publication(request),
             )
         except RateLimited as error:
             form.add_error(None, str(error))
@@ -37,11 +41,22 @@ def sign_in(request):
     return render(request, "accounts/sign_in.html", {"form": form, "next": next_url}, status=status)
 
 
+@require_http_methods(["GET", "POST"])
 def sign_in_link(request, token):
+    """GET shows one button and changes nothing (mail scanners open links); its POST signs in."""
     try:
-        person, next_url = services.use_sign_in_link(token)
+        if request.method == "POST":
+            person, next_url = services.use_sign_in_link(token)
+        else:
+            link = services.open_sign_in_link(token)
     except BadToken as error:
-        return render(request, "accounts/link_error.html", {"error": str(error)}, status=400)
+        return link_page(request, "accounts/link_error.html", {"error": str(error)}, status=400)
+    if request.method == "GET":
+        context = {
+            "link_publication": link.publication,
+            "masked_email": masked_address(link.email),
+        }
+        return link_page(request, "accounts/sign_in_link.html", context)
     login(request, person, backend="django.contrib.auth.backends.ModelBackend")
     # Checked again: links made before paths were checked this strictly may still be around.
     return HttpResponseRedirect(safe_next_path(next_url) or reverse("accounts:account"))
@@ -61,7 +76,11 @@ def account(request):
         services.rename(request.user, form.cleaned_data["display_name"])
         messages.success(request, "Your name is saved.")
         return redirect("accounts:account")
-    context = {"form": form, "subscriptions": subscriptions_of(request.user)}
+    context = {
+        "form": form,
+        "subscriptions": subscriptions_of(request.user),
+        "can_create_publication": can_create_publication(request.user),
+    }
     return render(request, "accounts/account.html", context, status=400 if form.errors else 200)
 
 

@@ -11,3 +11,8 @@ def get_request_publication(request) -> Publication:
     if publication is None:
         raise Http404("No publication here yet.")
     return publication
+
+
+def find_request_publication(request) -> Publication | None:
+    """The publication this request is for, or None on an install that has none yet."""
+    return getattr(request, "publication", None)

@@ -1,11 +1,23 @@
 """Creating publications and giving people roles on them."""
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.utils import timezone
 from django.utils.text import slugify
 
 from masthead.accounts.models import Person
+from masthead.accounts.services import normalize_email, request_sign_in
+from masthead.accounts.tokens import BadToken, make_token, read_token
 from masthead.core.rendering import render_markdown
-from masthead.publications.models import Membership, Publication, PublicationHost, Role
+from masthead.publications.links import site_path
+from masthead.publications.models import (
+    Invitation,
+    Membership,
+    Publication,
+    PublicationHost,
+    Role,
+)
+from masthead.publications.rules import can_create_publication
 
 
 class PublicationError(ValueError):
@@ -41,6 +53,13 @@ def create_publication(
     return publication
 
 
+def start_publication(person, *, name: str, slug: str = "", tagline: str = "") -> Publication:
+    """A person starts a publication from the desk, if the install lets them; they own it."""
+    if not can_create_publication(person):
+        raise PermissionDenied("This install does not let you start a publication.")
+    return create_publication(name=name, slug=slug, tagline=tagline, owner_email=person.email)
+
+
 @transaction.atomic
 def update_publication_settings(
     publication: Publication, *, name: str, tagline: str, about: str, comment_policy: str
@@ -67,7 +86,6 @@ INVITATION_DAYS = 14
 
 @transaction.atomic
 def invite(publication: Publication, inviter, email: str, role: str):
-    from masthead.publications.models import Invitation
     from masthead.publications.tasks import send_invitation
 
     if role not in (Role.ADMIN, Role.AUTHOR):
@@ -83,30 +101,60 @@ def invite(publication: Publication, inviter, email: str, role: str):
 
 
 def invitation_token(invitation) -> str:
-    from masthead.accounts.tokens import make_token
-
     return make_token(INVITATION_SALT, {"i": invitation.id, "e": invitation.email})
 
 
-@transaction.atomic
-def accept_invitation(token: str):
-    """Join the team: returns the new (or existing) membership; the link works once."""
-    from django.utils import timezone
-
-    from masthead.accounts.services import get_or_create_person
-    from masthead.accounts.tokens import BadToken, read_token
-    from masthead.publications.models import Invitation
-
+def open_invitation(token: str) -> Invitation:
+    """The invitation a link names, while it can still be accepted; reading it changes nothing."""
     payload = read_token(INVITATION_SALT, token, INVITATION_DAYS * 24 * 3600)
-    invitation = Invitation.objects.filter(id=payload.get("i"), email=payload.get("e")).first()
+    invitation = (
+        Invitation.objects.select_related("publication", "invited_by")
+        .filter(id=payload.get("i"), email=payload.get("e"))
+        .first()
+    )
     if invitation is None:
         raise BadToken("This invitation was withdrawn.")
+    if invitation.accepted_at is not None:
+        raise BadToken("This invitation was already accepted. Sign in to reach the desk.")
+    return invitation
+
+
+def is_invited_person(invitation: Invitation, person) -> bool:
+    return bool(
+        person.is_authenticated
+        and person.is_active
+        and normalize_email(person.email) == normalize_email(invitation.email)
+    )
+
+
+@transaction.atomic
+def accept_invitation(token: str, person) -> Membership:
+    """Join the team as the signed-in person, who must be the invited address; works once.
+
+    The link itself never signs anyone in: it lives for two weeks, too long to be a key to a
+    staff session. Someone not signed in asks for a sign-in link first (email_invitation_sign_in).
+    """
+    invitation = open_invitation(token)
+    if not is_invited_person(invitation, person):
+        raise PermissionDenied("This invitation is for another address.")
+    # Conditional update: of two accepts racing, exactly one joins.
     if not Invitation.objects.filter(id=invitation.id, accepted_at__isnull=True).update(
         accepted_at=timezone.now()
     ):
         raise BadToken("This invitation was already accepted. Sign in to reach the desk.")
-    person = get_or_create_person(invitation.email)
     membership, _ = Membership.objects.get_or_create(
         publication=invitation.publication, person=person, defaults={"role": invitation.role}
     )
     return membership
+
+
+def email_invitation_sign_in(token: str, client: str) -> Invitation:
+    """Email the invited address a sign-in link that comes back to the invitation.
+
+    Only the address's owner can use it, so the invitation page can offer it to whoever holds the
+    invitation link. Rate-limited like any sign-in (RateLimited).
+    """
+    invitation = open_invitation(token)
+    # No publication: the desk, and so the session, lives on the install's own address.
+    request_sign_in(invitation.email, client, site_path("desk:accept_invitation", token))
+    return invitation

@@ -41,6 +41,9 @@ class Subscription(models.Model):
     confirmation_requested_at = models.DateTimeField(null=True, blank=True)
     confirmation_sent_at = models.DateTimeField(null=True, blank=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
+    # When a confirmation link last signed someone in: a link signs in only if it was issued
+    # after this, so each link does so at most once (and only while it is fresh).
+    confirmation_sign_in_used_at = models.DateTimeField(null=True, blank=True)
     unsubscribed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

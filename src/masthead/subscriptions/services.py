@@ -2,6 +2,8 @@
 
 import datetime as dt
 import enum
+import time
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -10,8 +12,9 @@ from django.utils import timezone
 
 from masthead.accounts.services import get_or_create_person, normalize_email
 from masthead.accounts.tokens import BadToken, make_token, read_token
-from masthead.core.ratelimit import check_rate
+from masthead.core.ratelimit import RateLimited, check_rate
 from masthead.publications.models import Publication
+from masthead.publications.rules import is_staff_anywhere
 from masthead.subscriptions.models import Subscription, SubscriptionSource, SubscriptionStatus
 
 CONFIRM_SALT = "masthead.subscription.confirm"
@@ -20,6 +23,9 @@ CONFIRM_LINK_DAYS = 7
 
 
 class SubscribeOutcome(enum.Enum):
+    """What subscribing did, for the code that called it; a page shows one answer for all of
+    them, or the form would tell anyone which addresses subscribe."""
+
     CONFIRMATION_SENT = "confirmation_sent"
     CONFIRMATION_RECENTLY_SENT = "confirmation_recently_sent"
     ALREADY_SUBSCRIBED = "already_subscribed"
@@ -54,6 +60,7 @@ def _subscribe(publication, email, referral_code, source) -> SubscribeOutcome:
         defaults={"source": source, "referral_code": referral_code},
     )
     if subscription.status == SubscriptionStatus.ACTIVE:
+        _tell_already_subscribed(subscription)
         return SubscribeOutcome.ALREADY_SUBSCRIBED
     now = timezone.now()
     resend_after = dt.timedelta(seconds=settings.CONFIRMATION_RESEND_SECONDS)
@@ -74,6 +81,22 @@ def _subscribe(publication, email, referral_code, source) -> SubscribeOutcome:
     # whichever task sends first answers both (the others find nothing left to answer).
     send_confirmation.enqueue(subscription.id)
     return SubscribeOutcome.CONFIRMATION_SENT
+
+
+def _tell_already_subscribed(subscription: Subscription) -> None:
+    """Tell the address, not the page, that it is subscribed already: the page answers every
+    address alike, so that it reveals no subscriber. Past the rate the notice is simply not sent."""
+    from masthead.subscriptions.tasks import send_already_subscribed
+
+    try:
+        check_rate(
+            "already-subscribed",
+            subscription.person.email,
+            settings.ALREADY_SUBSCRIBED_RATE_PER_ADDRESS,
+        )
+    except RateLimited:
+        return
+    transaction.on_commit(lambda: send_already_subscribed.enqueue(subscription.id))
 
 
 def claim_confirmation(subscription_id: int) -> dt.datetime | None:
@@ -107,7 +130,9 @@ def release_confirmation(subscription_id: int, claimed_at: dt.datetime) -> None:
 
 
 def confirmation_token(subscription: Subscription) -> str:
-    return make_token(CONFIRM_SALT, {"s": subscription.id, "e": subscription.person.email})
+    # "at", when the link was made: it may sign in only while fresh, and only once.
+    payload = {"s": subscription.id, "e": subscription.person.email, "at": int(time.time())}
+    return make_token(CONFIRM_SALT, payload)
 
 
 def unsubscribe_token(subscription: Subscription) -> str:
@@ -126,30 +151,79 @@ def _subscription_from(payload: dict) -> Subscription:
     return subscription
 
 
-@transaction.atomic
-def confirm_subscription(token: str) -> Subscription:
+def _read_confirmation(token: str) -> tuple[Subscription, dict]:
     payload = read_token(CONFIRM_SALT, token, CONFIRM_LINK_DAYS * 24 * 3600)
     subscription = _subscription_from(payload)
     if subscription.person.email != payload.get("e"):
         raise BadToken("This link is not valid.")
-    if subscription.status != SubscriptionStatus.ACTIVE:
-        now = timezone.now()
+    if subscription.status == SubscriptionStatus.UNSUBSCRIBED:
+        raise BadToken(
+            "This confirmation link belongs to a subscription that was ended. "
+            "Subscribe again to get a new one."
+        )
+    return subscription, payload
+
+
+def open_confirmation(token: str) -> Subscription:
+    """The subscription a confirmation link names; reading it changes nothing, so a mail
+    scanner that opens the link neither confirms nor spends it."""
+    return _read_confirmation(token)[0]
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    subscription: Subscription
+    was_confirmed_before: bool
+    # True when this confirmation may sign its person in, and has used up that right.
+    signs_in: bool
+
+
+@transaction.atomic
+def confirm_subscription(token: str, *, sign_in: bool = False) -> Confirmation:
+    """Confirm (idempotently) and, when asked, spend the link's one sign-in if it still has it."""
+    subscription, payload = _read_confirmation(token)
+    was_confirmed_before = subscription.status == SubscriptionStatus.ACTIVE
+    if not was_confirmed_before:
         updated = Subscription.objects.filter(
             id=subscription.id, status=SubscriptionStatus.PENDING
-        ).update(status=SubscriptionStatus.ACTIVE, confirmed_at=now)
-        if not updated:
+        ).update(status=SubscriptionStatus.ACTIVE, confirmed_at=timezone.now())
+        if not updated:  # unsubscribed meanwhile
             raise BadToken(
                 "This confirmation link belongs to a subscription that was ended. "
                 "Subscribe again to get a new one."
             )
-        subscription.refresh_from_db()
         from masthead.subscriptions.tasks import send_welcome
 
         send_welcome.enqueue(subscription.id)
     from masthead.referrals.services import record_confirmed_referral
 
+    signs_in = sign_in and _spend_confirmation_sign_in(subscription, payload.get("at"))
+    subscription.refresh_from_db()
     record_confirmed_referral(subscription)
-    return subscription
+    return Confirmation(subscription, was_confirmed_before, signs_in)
+
+
+def _spend_confirmation_sign_in(subscription: Subscription, issued_at) -> bool:
+    """A confirmation link signs in once, while it is as fresh as a sign-in link, and never a
+    person whose session is worth more than a reader's: they ask for a sign-in link instead."""
+    if not isinstance(issued_at, int):
+        return False  # a link made before links carried their time
+    issued = dt.datetime.fromtimestamp(issued_at, tz=dt.UTC)
+    now = timezone.now()
+    if now - issued > dt.timedelta(minutes=settings.SIGN_IN_LINK_MINUTES):
+        return False
+    person = subscription.person
+    if not person.is_active or is_staff_anywhere(person):
+        return False
+    # Conditional update: of two presses racing, or a link used before, exactly one signs in.
+    return bool(
+        Subscription.objects.filter(id=subscription.id)
+        .filter(
+            Q(confirmation_sign_in_used_at__isnull=True)
+            | Q(confirmation_sign_in_used_at__lt=issued)
+        )
+        .update(confirmation_sign_in_used_at=now)
+    )
 
 
 def subscription_for_unsubscribe(token: str) -> Subscription:

@@ -86,3 +86,27 @@ def send_welcome(subscription_id: int, attempt: int = 0) -> None:
         headers=headers,
     )
     send_system_mail(message, task=send_welcome, args=[subscription_id], attempt=attempt)
+
+
+@task()
+def send_already_subscribed(subscription_id: int, attempt: int = 0) -> None:
+    """Someone asked to subscribe an address that already is: tell the address, and how to
+    manage its subscription."""
+    subscription = _load(subscription_id)
+    if subscription is None or subscription.status != SubscriptionStatus.ACTIVE:
+        return
+    publication = subscription.publication
+    unsubscribe_url, headers = unsubscribe_headers(subscription)
+    message = build_email(
+        "already_subscribed",
+        subscription.person.email,
+        {
+            "publication": publication,
+            "home_url": publication_link(publication, "posts:home"),
+            "account_url": publication_link(publication, "accounts:account"),
+            "unsubscribe_url": unsubscribe_url,
+        },
+        from_email=publication_sender(publication),
+        headers=headers,
+    )
+    send_system_mail(message, task=send_already_subscribed, args=[subscription_id], attempt=attempt)

@@ -5,8 +5,10 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
+from masthead.accounts.display import masked_address
+from masthead.accounts.link_pages import link_page
 from masthead.accounts.tokens import BadToken
 from masthead.core.addresses import readable_address
 from masthead.core.ratelimit import RateLimited, client_address
@@ -15,18 +17,13 @@ from masthead.subscriptions import services
 from masthead.subscriptions.forms import SubscribeForm
 from masthead.subscriptions.middleware import referral_code_of
 
-OUTCOME_MESSAGES = {
-    services.SubscribeOutcome.CONFIRMATION_SENT: (
-        "Almost there: we sent a confirmation link to {email}. Click it to start your subscription."
-    ),
-    services.SubscribeOutcome.CONFIRMATION_RECENTLY_SENT: (
-        "We sent a confirmation link to {email} a moment ago. Check your inbox (and spam folder); "
-        "you can ask for another in a few minutes."
-    ),
-    services.SubscribeOutcome.ALREADY_SUBSCRIBED: (
-        "{email} is already subscribed. Thank you for reading!"
-    ),
-}
+# One answer for every address, whatever its state (new, waiting, just sent, already
+# subscribed), so that the form tells nobody who subscribes; the email says the rest.
+SUBSCRIBE_DONE_MESSAGE = (
+    "Almost there: we sent a confirmation link to {email}. Click it to start your subscription. "
+    "If this address is already subscribed, the email says so instead. Nothing after a few "
+    "minutes? Check your spam folder, or ask again a little later."
+)
 
 
 def subscribe(request):
@@ -35,7 +32,7 @@ def subscribe(request):
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"]
         try:
-            outcome = services.subscribe(
+            services.subscribe(
                 publication,
                 email,
                 client=client_address(request),
@@ -44,20 +41,43 @@ def subscribe(request):
         except RateLimited as error:
             form.add_error(None, str(error))
             return render(request, "subscriptions/subscribe.html", {"form": form}, status=429)
-        message = OUTCOME_MESSAGES[outcome].format(email=readable_address(email))
+        message = SUBSCRIBE_DONE_MESSAGE.format(email=readable_address(email))
         return render(request, "subscriptions/subscribe_done.html", {"message": message})
     status = 400 if request.method == "POST" else 200
     return render(request, "subscriptions/subscribe.html", {"form": form}, status=status)
 
 
+@require_http_methods(["GET", "POST"])
 def confirm(request, token):
+    """GET shows one button and changes nothing (mail scanners open links); its POST confirms,
+    and signs in when the link still may (services.confirm_subscription)."""
     get_request_publication(request)
     try:
-        subscription = services.confirm_subscription(token)
+        if request.method == "GET":
+            subscription = services.open_confirmation(token)
+        else:
+            confirmation = services.confirm_subscription(
+                token, sign_in=not request.user.is_authenticated
+            )
     except BadToken as error:
-        return render(request, "accounts/link_error.html", {"error": str(error)}, status=400)
-    login(request, subscription.person, backend="django.contrib.auth.backends.ModelBackend")
-    return render(request, "subscriptions/confirmed.html", {"subscription": subscription})
+        return link_page(request, "accounts/link_error.html", {"error": str(error)}, status=400)
+    if request.method == "GET":
+        context = {
+            "subscription": subscription,
+            "masked_email": masked_address(subscription.person.email),
+        }
+        return link_page(request, "subscriptions/confirm.html", context)
+    subscription = confirmation.subscription
+    if confirmation.signs_in:
+        login(request, subscription.person, backend="django.contrib.auth.backends.ModelBackend")
+    context = {
+        "subscription": subscription,
+        "masked_email": masked_address(subscription.person.email),
+        "was_confirmed_before": confirmation.was_confirmed_before,
+        "is_signed_in_as_subscriber": request.user.is_authenticated
+        and request.user.pk == subscription.person_id,
+    }
+    return link_page(request, "subscriptions/confirmed.html", context)
 
 
 @csrf_exempt  # RFC 8058: mail providers POST here with no session and no CSRF token

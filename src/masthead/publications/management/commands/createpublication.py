@@ -1,3 +1,5 @@
+"""`masthead createpublication`: the operator starts a publication for an owner, from the shell."""
+
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.core.validators import validate_email
@@ -6,7 +8,12 @@ from masthead.publications.services import PublicationError, create_publication
 
 
 class Command(BaseCommand):
-    help = "Create a publication owned by a person (created if new), optionally on host names."
+    # Whoever runs this is the install's operator: MASTHEAD_PUBLICATION_CREATORS, which limits
+    # who may start a publication from the desk, does not apply, whoever the owner is.
+    help = (
+        "Create a publication owned by a person (created if new), optionally on host names. "
+        "Run by the operator, so MASTHEAD_PUBLICATION_CREATORS does not limit it."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--name", required=True)
