@@ -8,7 +8,7 @@ import datetime as dt
 from django.db import transaction
 
 from masthead.accounts.models import Person
-from masthead.core.rendering import render_markdown
+from masthead.core.rendering import render_reader_markdown
 from masthead.demo import content
 from masthead.notes.models import Note, NoteLike
 from masthead.notes.services import recount_note
@@ -34,7 +34,7 @@ def _ensure_note(author, body: str, at, **fields) -> Note:
     note = Note.objects.filter(author=author, body_markdown=body, **fields).first()
     if note is None:
         note = Note.objects.create(
-            author=author, body_markdown=body, body_html=render_markdown(body), created_at=at,
+            author=author, body_markdown=body, body_html=render_reader_markdown(body), created_at=at,
             **fields,
         )  # fmt: skip
     return note
