@@ -140,7 +140,7 @@ def test_a_banned_person_cannot_link_the_publications_post(
 def test_drafts_cannot_be_linked(reader, publication):
     draft = make_post(publication, "Secret draft", status="draft")
 
-    with pytest.raises(services.NoteInvalid):
+    with pytest.raises(NoteRefused, match="no longer available"):
         services.post_note(reader, "See", linked_post=draft)
 
 

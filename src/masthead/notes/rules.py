@@ -8,12 +8,13 @@ from django.db.models import Q
 
 from masthead.engagement.models import Ban
 from masthead.engagement.rules import SIGN_IN_FIRST, EngagementRefused, is_banned, role_of
-from masthead.posts.models import Post
+from masthead.posts.models import Post, PostStatus
 
 BANNED = "The publication has stopped you from taking part in its notes."
 DELETED = "This note was deleted."
 NOT_STAFF = "Only the publication's staff can post notes as the publication."
 NOT_YOURS = "You can only change your own notes."
+POST_GONE = "This post is no longer available."
 
 __all__ = ["EngagementRefused", "NoteRefused"]
 
@@ -46,11 +47,13 @@ def posting_refusal(person, publication=None) -> str | None:
 
 
 def post_refusal(person, post: Post) -> str | None:
-    """Linking or restacking a post."""
+    """Linking or restacking a post, also the post a bare restack shares (as it is now)."""
     if not person.is_authenticated:
         return SIGN_IN_FIRST
     if is_banned(person, post.publication_id):
         return BANNED
+    if post.status != PostStatus.PUBLISHED:
+        return POST_GONE
     return None
 
 

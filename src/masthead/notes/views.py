@@ -63,7 +63,9 @@ def publication_notes(request):
 @login_required
 def feed(request):
     publication = get_request_publication(request)
-    page = queries.feed_page(request.user, parse_moment_cursor(request.GET.get("before")))
+    page = queries.feed_page(
+        request.user, parse_moment_cursor(request.GET.get("before")), here=publication
+    )
     return render(request, "notes/feed.html", {"page": page, **_composer(request, publication)})
 
 
@@ -104,8 +106,8 @@ def note_create(request):
 
 
 def note_detail(request, note_id):
-    get_request_publication(request)
-    thread = queries.note_thread(note_id, request.user)
+    publication = get_request_publication(request)
+    thread = queries.note_thread(note_id, request.user, here=publication)
     context = {"thread": thread, "form": NoteForm(initial={"parent": thread.note.id})}
     return render(request, "notes/note_detail.html", context)
 
@@ -129,7 +131,9 @@ def note_like(request, note_id):
     return redirect(_next_url(request, _note_url(note)))
 
 
-def _restack(request, *, note=None, post=None):
+def _restack(request, *, card=None, post=None):
+    """Restack a note (`card`, as queries.note_card gives it) or a post of this publication."""
+    note = card.note if card else None
     target_url = _note_url(note) if note else reverse("posts:detail", args=[post.slug])
     here = request.get_full_path()
     if not request.user.is_authenticated:
@@ -156,12 +160,18 @@ def _restack(request, *, note=None, post=None):
             else:
                 messages.success(request, "Restacked to your notes.")
                 return redirect(_next_url(request, reverse("notes:feed")))
-    context = {"form": form, "note": note, "post": post, "target_url": target_url}
+    context = {
+        "form": form,
+        "card": card,
+        "post_card": queries.post_card(post, here=post.publication) if post else None,
+        "target_url": target_url,
+    }
     return render(request, "notes/restack_form.html", context, status=status)
 
 
 def note_restack(request, note_id):
-    return _restack(request, note=queries.get_note(note_id))
+    publication = get_request_publication(request)
+    return _restack(request, card=queries.note_card(note_id, here=publication))
 
 
 def post_restack(request, slug):
@@ -197,10 +207,10 @@ def note_delete(request, note_id):
 
 
 def person_notes(request, person_id):
-    get_request_publication(request)
+    publication = get_request_publication(request)
     person = queries.get_person(person_id)
     page = queries.person_notes_page(
-        person, request.user, parse_moment_cursor(request.GET.get("before"))
+        person, request.user, parse_moment_cursor(request.GET.get("before")), here=publication
     )
     context = {
         "person": person,

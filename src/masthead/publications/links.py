@@ -1,10 +1,10 @@
 """Absolute links to a publication's pages, for email and anything else built outside a request."""
 
 from django.conf import settings
+from django.db.models import BooleanField, ExpressionWrapper, OuterRef, Q, Subquery
 from django.urls import get_script_prefix, reverse
 
-from masthead.publications.models import Publication
-from masthead.publications.routing import primary_publication
+from masthead.publications.models import Publication, PublicationHost
 
 
 def site_path(name: str, *args, **kwargs) -> str:
@@ -15,14 +15,41 @@ def site_path(name: str, *args, **kwargs) -> str:
 
 
 def publication_root(publication: Publication) -> str:
-    host = publication.hosts.order_by("id").values_list("host", flat=True).first()
-    if host:
-        scheme = "https" if settings.IS_HTTPS else "http"
-        return f"{scheme}://{host}"
-    primary = primary_publication()
-    if primary is not None and primary.id == publication.id:
-        return settings.BASE_URL
-    return f"{settings.BASE_URL}/pub/{publication.slug}"
+    """The address a publication answers at: its first host name, the install's base URL for the
+    primary publication, or /pub/<slug>/ under it."""
+    return publication_roots([publication.id])[publication.id]
+
+
+def publication_roots(publication_ids) -> dict[int, str]:
+    """publication_root of many publications, in one query whatever their number."""
+    if not publication_ids:
+        return {}
+    first_host = (
+        PublicationHost.objects.filter(publication=OuterRef("pk")).order_by("id").values("host")
+    )
+    if settings.PRIMARY_PUBLICATION:
+        is_primary = Q(slug=settings.PRIMARY_PUBLICATION)
+    else:
+        oldest = Publication.objects.order_by("created_at", "id").values("pk")[:1]
+        is_primary = Q(pk=Subquery(oldest))
+    rows = (
+        Publication.objects.filter(id__in=publication_ids)
+        .annotate(
+            first_host=Subquery(first_host[:1]),
+            is_primary=ExpressionWrapper(is_primary, output_field=BooleanField()),
+        )
+        .values_list("id", "slug", "first_host", "is_primary")
+    )
+    scheme = "https" if settings.IS_HTTPS else "http"
+    roots = {}
+    for publication_id, slug, host, is_primary_row in rows:
+        if host:
+            roots[publication_id] = f"{scheme}://{host}"
+        elif is_primary_row:
+            roots[publication_id] = settings.BASE_URL
+        else:
+            roots[publication_id] = f"{settings.BASE_URL}/pub/{slug}"
+    return roots
 
 
 def publication_link(publication: Publication, name: str, *args, **kwargs) -> str:
