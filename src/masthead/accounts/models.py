@@ -49,6 +49,9 @@ class Person(AbstractBaseUser, PermissionsMixin):
 
     email = models.EmailField(max_length=254, unique=True)
     display_name = models.CharField(max_length=80, blank=True)
+    # Shown beside bylines, on the About page and on notes.
+    avatar = models.ImageField(upload_to="avatars/", blank=True)
+    bio = models.CharField(max_length=300, blank=True)
     is_staff = models.BooleanField(default=False)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now)

@@ -26,6 +26,8 @@ class Post(models.Model):
     body_markdown = models.TextField(blank=True)
     body_html = models.TextField(blank=True, editable=False)
     preview_html = models.TextField(blank=True, editable=False)
+    # Shown on the home page, the archive, the post, its email and as its og:image.
+    cover_image = models.ImageField(upload_to="covers/", blank=True)
     authors = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="PostAuthor", related_name="authored_posts"
     )

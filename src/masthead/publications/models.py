@@ -19,6 +19,12 @@ class Publication(models.Model):
     about_markdown = models.TextField(blank=True)
     about_html = models.TextField(blank=True, editable=False)
     logo = models.ImageField(upload_to="logos/", blank=True)
+    # The publication's face: links, buttons and quotes on its pages and in its emails.
+    accent_color = models.CharField(max_length=7, default="#b4431b")
+    # Shown in every email's footer: CAN-SPAM asks commercial email for a postal address.
+    postal_address = models.TextField(max_length=500, blank=True)
+    # og:image of pages without an image of their own (a post's cover comes first).
+    social_image = models.ImageField(upload_to="social/", blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     comment_policy = models.CharField(
         max_length=12, choices=CommentPolicy.choices, default=CommentPolicy.SIGNED_IN
