@@ -81,27 +81,27 @@ def test_demo_notes_are_dated_around_the_newest_post_and_link_to_it():
 def test_the_demo_lets_anyone_who_signs_in_start_a_publication(monkeypatch, tmp_path):
     """`masthead demo` is for trying things out; an install's default (staff only) would leave
     a visitor's "Start a publication" refused. Its processes get MASTHEAD_PUBLICATION_CREATORS."""
-    from masthead import cli
+    from masthead.demo import runner
 
     environment = {"MASTHEAD_DATA_DIR": str(tmp_path)}
-    monkeypatch.setattr(cli.os, "environ", environment)
+    monkeypatch.setattr(runner.os, "environ", environment)
     seen = []
     monkeypatch.setattr(
-        cli.subprocess, "call", lambda command: seen.append(dict(cli.os.environ)) or 0
+        runner.subprocess, "call", lambda command: seen.append(dict(runner.os.environ)) or 0
     )
 
-    assert cli.run_demo(["--no-serve"]) == 0
+    assert runner.run_demo(["--no-serve"]) == 0
 
     assert seen and all(env["MASTHEAD_PUBLICATION_CREATORS"] == "anyone" for env in seen)
 
 
 def test_the_demo_keeps_a_publication_creators_setting_it_is_given(monkeypatch, tmp_path):
-    from masthead import cli
+    from masthead.demo import runner
 
     environment = {"MASTHEAD_DATA_DIR": str(tmp_path), "MASTHEAD_PUBLICATION_CREATORS": "staff"}
-    monkeypatch.setattr(cli.os, "environ", environment)
-    monkeypatch.setattr(cli.subprocess, "call", lambda command: 0)
+    monkeypatch.setattr(runner.os, "environ", environment)
+    monkeypatch.setattr(runner.subprocess, "call", lambda command: 0)
 
-    cli.run_demo(["--no-serve"])
+    runner.run_demo(["--no-serve"])
 
     assert environment["MASTHEAD_PUBLICATION_CREATORS"] == "staff"

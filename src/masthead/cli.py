@@ -8,16 +8,15 @@ masthead mailsink    a local SMTP server that keeps every message under $DATA_DI
 masthead migrate     apply database migrations
 masthead createadmin create the install's superuser (for /admin/ and starting publications)
 masthead createpublication --name N --owner EMAIL   start a publication from the shell
+masthead signinlink EMAIL   print a single-use sign-in link for an existing account
 masthead <command>   any other Django management command (shell, check, ...)
 """
 
 import argparse
 import os
 import secrets
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 ALIASES = {
@@ -36,11 +35,14 @@ def main(argv: list[str] | None = None) -> int:
         print(__doc__)
         return 0
     if command == "demo":
+        from masthead.demo.runner import run_demo
+
         return run_demo(argv[1:])
     if command == "serve":
         return run_serve(argv[1:])
     if command == "chatserver":
         return run_chatserver(argv[1:])
+    load_demo_environment()
     if command == "mailsink":
         return run_mailsink(argv[1:])
     return run_django([ALIASES.get(command, command), *argv[1:]])
@@ -71,45 +73,49 @@ def prepare_local_environment() -> None:
     os.environ.setdefault("MASTHEAD_MAIL_VIEWER", "1")
 
 
-def run_demo(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="masthead demo")
-    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--no-serve", action="store_true", help="set up the data, then exit")
-    options = parser.parse_args(argv)
-    prepare_local_environment()
-    os.environ.setdefault("MASTHEAD_BASE_URL", f"http://{options.host}:{options.port}")
-    # The demo is for trying things out: anyone who signs in may start a publication.
-    os.environ.setdefault("MASTHEAD_PUBLICATION_CREATORS", "anyone")
-    for step in (["migrate", "--no-input"], ["collectstatic", "--no-input", "-v0"], ["load_demo"]):
-        if subprocess.call([sys.executable, "-m", "masthead", *step]) != 0:
-            return 1
-    if options.no_serve:
-        return 0
-    sink_port = os.environ.get("MASTHEAD_MAIL_SINK_PORT", "8025")
-    # No proxy in the demo: pages (WSGI) on PORT, the chat's sockets on PORT+1, and the pages
-    # are told where to connect.
-    chat_port = options.port + 1
-    os.environ["MASTHEAD_CHAT_PORT"] = str(chat_port)
-    return supervise(
-        {
-            "web": [*serve_command(options.host, options.port, workers=2)],
-            "chat": [*chatserver_command(options.host, chat_port, workers=1)],
-            "worker": [sys.executable, "-m", "masthead", "worker"],
-            "mailsink": [sys.executable, "-m", "masthead", "mailsink"],
-        },
-        banner=(
-            f"\n  Engineering At Scale is live at http://{options.host}:{options.port}/\n"
-            f"  Archive:   http://{options.host}:{options.port}/archive/\n"
-            f"  Chat:      http://{options.host}:{options.port}/chat/ "
-            f"(its sockets on port {chat_port})\n"
-            f"  Mail sink: smtp://127.0.0.1:{sink_port}; read what subscribers get at "
-            f"http://{options.host}:{options.port}/mail/\n"
-            f"  Admin:     http://{options.host}:{options.port}/admin/ "
-            "(create a login with `.venv/bin/masthead createadmin`)\n"
-            "  Stop with Ctrl-C.\n"
-        ),
-    )
+# What `masthead demo` decided (its secret key, address, ports), kept in its data folder so that
+# the commands its banner and the README suggest (createadmin, signinlink, shell, worker, ...)
+# run beside it with the same settings. Never the servers: serve and chatserver take only the
+# environment, so a production install cannot start on a demo's key by accident.
+DEMO_ENVIRONMENT_FILE = "demo.env"
+DEMO_ENVIRONMENT_KEYS = (
+    "MASTHEAD_SECRET_KEY_FILE",
+    "MASTHEAD_HTTPS",
+    "MASTHEAD_MAIL_VIEWER",
+    "MASTHEAD_BASE_URL",
+    "MASTHEAD_PUBLICATION_CREATORS",
+    "MASTHEAD_CHAT_PORT",
+    "MASTHEAD_MAIL_SINK_PORT",
+)
+
+
+def write_demo_environment() -> None:
+    lines = [f"{key}={os.environ[key]}" for key in DEMO_ENVIRONMENT_KEYS if os.environ.get(key)]
+    (data_dir() / DEMO_ENVIRONMENT_FILE).write_text("\n".join(lines) + "\n")
+
+
+def load_demo_environment() -> None:
+    """The demo's settings for this process, under whatever the environment already says."""
+    path = data_dir() / DEMO_ENVIRONMENT_FILE
+    if not path.is_file():
+        return
+    for line in path.read_text().splitlines():
+        key, _, value = line.partition("=")
+        if key not in DEMO_ENVIRONMENT_KEYS or not value:
+            continue
+        if key == "MASTHEAD_SECRET_KEY_FILE" and os.environ.get("MASTHEAD_SECRET_KEY"):
+            continue  # a key given directly wins over the demo's file
+        os.environ.setdefault(key, value)
+
+
+def exit_if_port_taken(program: str, host: str, port: int, setting: str) -> None:
+    from masthead.demo.ports import is_port_free
+
+    if not is_port_free(host, port):
+        sys.exit(
+            f"masthead {program}: port {port} on {host} is in use by another program; "
+            f"choose another with {setting}."
+        )
 
 
 def serve_command(host: str, port: int, workers: int) -> list[str]:
@@ -125,6 +131,7 @@ def run_serve(argv: list[str]) -> int:
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
     parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_WORKERS", "2")))
     options = parser.parse_args(argv)
+    exit_if_port_taken("serve", options.host, options.port, "--port N (or PORT=N)")
     if subprocess.call([sys.executable, "-m", "masthead", "collectstatic", "--no-input", "-v0"]):
         return 1
     os.execv(sys.executable, serve_command(options.host, options.port, options.workers))
@@ -158,6 +165,9 @@ def run_chatserver(argv: list[str]) -> int:
     options = parser.parse_args(argv)
     if options.workers > 1 and not os.environ.get("REDIS_URL"):
         parser.error("--workers above 1 needs REDIS_URL: without it each worker is its own room")
+    exit_if_port_taken(
+        "chatserver", options.host, options.port, "--port N (or MASTHEAD_CHAT_PORT=N)"
+    )
     os.execv(sys.executable, chatserver_command(options.host, options.port, options.workers))
     return 0  # not reached
 
@@ -168,41 +178,13 @@ def run_mailsink(argv: list[str]) -> int:
         "--port", type=int, default=int(os.environ.get("MASTHEAD_MAIL_SINK_PORT", "8025"))
     )
     options = parser.parse_args(argv)
-    from masthead.core.mailsink import serve_forever
+    from masthead.core.mailsink import SinkPortTaken, serve_forever
 
-    serve_forever(data_dir() / "mail", port=options.port)
-    return 0
-
-
-def supervise(commands: dict[str, list[str]], banner: str) -> int:
-    """Run the processes side by side; when one stops (or on Ctrl-C), stop them all."""
-    processes = {name: subprocess.Popen(command) for name, command in commands.items()}
-    time.sleep(1.5)
-    print(banner, flush=True)
-    stopping = False
-
-    def stop(*_):
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGTERM, stop)
     try:
-        while not stopping:
-            for name, process in processes.items():
-                if process.poll() is not None:
-                    print(f"masthead: {name} stopped (exit {process.returncode}); stopping.")
-                    stopping = True
-            time.sleep(0.5)
-    except KeyboardInterrupt:
-        pass
-    for process in processes.values():
-        if process.poll() is None:
-            process.terminate()
-    for process in processes.values():
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        serve_forever(data_dir() / "mail", port=options.port)
+    except SinkPortTaken as error:
+        print(error, file=sys.stderr)
+        return 1
     return 0
 
 

@@ -1,10 +1,15 @@
 """A local SMTP server that keeps every message it receives as an .eml file, for the demo."""
 
+import errno
 import time
 import uuid
 from pathlib import Path
 
 from aiosmtpd.controller import Controller
+
+
+class SinkPortTaken(Exception):
+    """The port is held by another program; the message is the one line to show."""
 
 
 class SavingHandler:
@@ -22,7 +27,15 @@ class SavingHandler:
 
 def serve_forever(folder: Path, host: str = "127.0.0.1", port: int = 8025) -> None:
     controller = Controller(SavingHandler(folder), hostname=host, port=port)
-    controller.start()
+    try:
+        controller.start()
+    except OSError as error:
+        # Another demo, Mailpit or MailHog (their web pages use 8025) may hold the port.
+        reason = "it is in use" if error.errno == errno.EADDRINUSE else str(error)
+        raise SinkPortTaken(
+            f"masthead mailsink: cannot listen on {host}:{port} ({reason}); "
+            "choose another port with --port N or MASTHEAD_MAIL_SINK_PORT=N."
+        ) from None
     print(f"mail sink listening on smtp://{host}:{port}, saving to {folder}", flush=True)
     try:
         while True:
