@@ -6,13 +6,14 @@ EXIF (camera, GPS position), comments and anything hidden after the image data a
 
 import re
 import secrets
+import struct
 from dataclasses import dataclass
 from io import BytesIO
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageCms, UnidentifiedImageError
 
 MAX_WIDTH = 1600
 # A 40-megapixel photo is fine; a small file that claims 100,000 × 100,000 pixels (a
@@ -35,6 +36,19 @@ SAVE_OPTIONS = {
     "WEBP": {"quality": 85, "method": 4},
 }
 
+
+# EXIF orientation -> the transposition that shows the pixels upright. As ImageOps.exif_transpose,
+# which also rewrites the EXIF block it keeps, and fails on a damaged one: we keep none.
+ORIENTATION_TAG = 0x0112
+UPRIGHT = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
 
 MARKDOWN_SPECIAL = re.compile(r"([\\\[\]])")
 
@@ -120,7 +134,7 @@ def _check_pixels(width: int, height: int) -> None:
 
 def _prepare(source: Image.Image, output_format: str, max_width: int) -> Image.Image:
     """A new image with the source's pixels, upright, in sRGB, resized, and no metadata."""
-    image = ImageOps.exif_transpose(source)  # phones store "rotate me" in EXIF, which we drop
+    image = _upright(source)  # phones store "rotate me" in EXIF, which we drop
     has_alpha = image.mode in ("RGBA", "LA", "PA") or (
         image.mode == "P" and "transparency" in image.info
     )
@@ -140,6 +154,16 @@ def _prepare(source: Image.Image, output_format: str, max_width: int) -> Image.I
         image = image.copy()
     image.info = {}  # no EXIF, ICC profile, comments or text chunks in the file we write
     return image
+
+
+def _upright(source: Image.Image) -> Image.Image:
+    try:
+        orientation = source.getexif().get(ORIENTATION_TAG)
+    except (struct.error, SyntaxError, ValueError, TypeError, KeyError, OSError):
+        return source  # a damaged EXIF block: the pixels decoded, only the hint is lost
+    if not isinstance(orientation, int) or orientation not in UPRIGHT:
+        return source
+    return source.transpose(UPRIGHT[orientation])
 
 
 def _to_srgb(image: Image.Image, icc_profile: bytes) -> Image.Image:

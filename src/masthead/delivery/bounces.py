@@ -13,8 +13,11 @@ from email.message import Message
 from email.parser import HeaderParser
 from pathlib import Path
 
+from django.core.exceptions import BadRequest
 from django.db import transaction
 from django.db.models import F
+from django.http import Http404
+from django.views.decorators.csrf import csrf_exempt
 
 from masthead.delivery.models import (
     Delivery,
@@ -50,7 +53,13 @@ def record_bounce(email: str, kind: str, publication=None, detail: str = "") -> 
     """
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
-    address = email.strip().lower()
+    address = email.strip().lower() if isinstance(email, str) else ""
+    if not _could_be_sent_to(address):
+        # A report about something no delivery went to (a provider's malformed event, a
+        # mangled DSN): nothing to mark, and nothing the database could store.
+        logger.warning("ignoring a %s bounce for %r: not an address", kind, email)
+        return None
+    detail = str(detail).replace("\x00", "")  # PostgreSQL stores no NUL
     deliveries = Delivery.objects.filter(email__iexact=address, state=DeliveryState.SENT)
     if publication is not None:
         deliveries = deliveries.filter(send__publication=publication)
@@ -65,6 +74,10 @@ def record_bounce(email: str, kind: str, publication=None, detail: str = "") -> 
     if latest is not None:
         _mark_bounced(latest, note)
     return suppress(address, reason=SUPPRESSION_REASONS[kind], publication=None)
+
+
+def _could_be_sent_to(address: str) -> bool:
+    return 0 < len(address) <= 254 and "@" in address and "\x00" not in address
 
 
 def _mark_bounced(delivery: Delivery, note: str) -> None:
@@ -115,6 +128,49 @@ def handle_tracking_event(sender, event, esp_name, **kwargs) -> None:
         return
     detail = event.mta_response or event.description or event.reject_reason or ""
     record_bounce(event.recipient, kind, detail=f"{esp_name}: {detail}")
+
+
+# What a provider's parser raises on a body that is not what the provider sends.
+MALFORMED_BODY_ERRORS = (ValueError, LookupError, TypeError, AttributeError)
+
+
+def tracking_webhook(view_class):
+    """anymail's tracking webhook view for one provider, answering 4xx, never 500, to posts that
+    are not the provider's.
+
+    anymail reads a provider's settings and imports its library when the view is made, on every
+    request, so a provider this install does not use (Mailgun without its signing key, Amazon SES
+    without boto3) is a 404. Its parsers trust the body once the password matched, so a body they
+    choke on is a 400; errors in our own handling of the events still answer 500, which providers
+    take as "try again later".
+    """
+    from anymail.exceptions import AnymailConfigurationError
+
+    class TolerantView(view_class):
+        def run_validators(self, request):
+            try:
+                super().run_validators(request)
+            except MALFORMED_BODY_ERRORS:
+                raise BadRequest(f"This is not a {self.esp_name} webhook.") from None
+
+        def parse_events(self, request):
+            try:
+                return list(super().parse_events(request))
+            except MALFORMED_BODY_ERRORS:
+                raise BadRequest(f"This is not a {self.esp_name} webhook.") from None
+
+    view = TolerantView.as_view()
+
+    @csrf_exempt  # the provider posts with basic auth or its own signature, never a CSRF token
+    def webhook(request):
+        try:
+            TolerantView()
+        except AnymailConfigurationError as error:
+            logger.warning("%s webhook called but not set up: %s", view_class.esp_name, error)
+            raise Http404("No webhook for this provider here.") from None
+        return view(request)
+
+    return webhook
 
 
 def connect_tracking_signals() -> None:

@@ -16,7 +16,8 @@ PAGE_SIZE = 50
 def desk_suppressions(request, publication_slug):
     membership = get_membership(request.user, publication_slug, roles=MANAGERS)
     publication = membership.publication
-    search = request.GET.get("q", "")[:254]
+    # No address holds a NUL, and PostgreSQL refuses one in a query: search for the rest.
+    search = request.GET.get("q", "").replace("\x00", "")[:254]
     page = Paginator(bounces.suppressions_for(publication, search), PAGE_SIZE).get_page(
         request.GET.get("page")
     )

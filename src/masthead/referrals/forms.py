@@ -8,13 +8,21 @@ from masthead.publications.models import Publication
 from masthead.referrals import services
 from masthead.referrals.models import RewardKind
 
+# A threshold is stored as a 32-bit integer on PostgreSQL; no publication needs more referrals
+# than this for a reward, and a larger number must be refused here, not overflow the database.
+MAX_THRESHOLD = 1_000_000
+
 
 class TierForm(forms.Form):
     threshold = forms.IntegerField(
         label="Referrals needed",
         required=False,
         min_value=1,
-        error_messages={"min_value": "The number of referrals must be at least 1."},
+        max_value=MAX_THRESHOLD,
+        error_messages={
+            "min_value": "The number of referrals must be at least 1.",
+            "max_value": f"The number of referrals must be at most {MAX_THRESHOLD:,}.",
+        },
     )
     kind = forms.ChoiceField(
         label="Reward",

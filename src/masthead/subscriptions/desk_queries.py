@@ -37,6 +37,12 @@ class SubscriberFilters:
         )
 
 
+# Beyond these days a date filter bounds nothing (nobody subscribed in year 1 or 9999), and
+# the start of the day after the last one, in a time zone far from UTC, is no datetime at all.
+EARLIEST_BOUND = dt.date.min + dt.timedelta(days=2)
+LATEST_BOUND = dt.date.max - dt.timedelta(days=2)
+
+
 def _start_of(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
@@ -51,9 +57,9 @@ def _matching(filters: SubscriberFilters) -> Q:
         condition &= Q(status=filters.status)
     if filters.source:
         condition &= Q(source=filters.source)
-    if filters.subscribed_from:
+    if filters.subscribed_from and filters.subscribed_from > EARLIEST_BOUND:
         condition &= Q(created_at__gte=_start_of(filters.subscribed_from))
-    if filters.subscribed_to:
+    if filters.subscribed_to and filters.subscribed_to < LATEST_BOUND:
         # The "to" day is included: everything before the start of the next day.
         condition &= Q(created_at__lt=_start_of(filters.subscribed_to + dt.timedelta(days=1)))
     return condition
