@@ -206,6 +206,10 @@ if EMAIL_PROVIDER not in {"", "postmark", "sendgrid", "mailgun", "amazon_ses", "
     )
 EMAIL_PROVIDER_API_KEY = env_secret("MASTHEAD_EMAIL_PROVIDER_API_KEY")
 ANYMAIL = {"WEBHOOK_SECRET": env_secret("MASTHEAD_EMAIL_WEBHOOK_SECRET")}  # "user:password"
+# Mailgun signs its webhooks with a key of its own ("HTTP webhook signing key"); without it
+# Mailgun's bounce webhook answers 404.
+if env_secret("MASTHEAD_MAILGUN_WEBHOOK_SIGNING_KEY"):
+    ANYMAIL["MAILGUN_WEBHOOK_SIGNING_KEY"] = env_secret("MASTHEAD_MAILGUN_WEBHOOK_SIGNING_KEY")
 # DKIM signing of newsletters sent over SMTP (an ESP signs for itself).
 DKIM_PRIVATE_KEY = env_secret("MASTHEAD_DKIM_PRIVATE_KEY")
 DKIM_SELECTOR = env_str("MASTHEAD_DKIM_SELECTOR")
