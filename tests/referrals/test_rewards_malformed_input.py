@@ -41,3 +41,14 @@ def test_the_largest_threshold_is_saved(client, publication, owner):
 
     assert response.status_code == 302
     assert RewardTier.objects.get(publication=publication, position=3).threshold == 1_000_000
+
+
+def test_the_service_refuses_a_threshold_past_the_cap_whoever_calls_it():
+    from django.core.exceptions import ValidationError
+
+    from masthead.referrals.services import MAX_THRESHOLD, validate_tiers
+
+    tier = {"threshold": MAX_THRESHOLD + 1, "kind": "custom", "description": "A mug"}
+    with pytest.raises(ValidationError, match="at most"):
+        validate_tiers([tier])
+    validate_tiers([{**tier, "threshold": MAX_THRESHOLD}])

@@ -10,7 +10,7 @@ from masthead.referrals.models import RewardKind
 
 # A threshold is stored as a 32-bit integer on PostgreSQL; no publication needs more referrals
 # than this for a reward, and a larger number must be refused here, not overflow the database.
-MAX_THRESHOLD = 1_000_000
+MAX_THRESHOLD = services.MAX_THRESHOLD
 
 
 class TierForm(forms.Form):

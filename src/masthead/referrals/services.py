@@ -185,6 +185,10 @@ def set_appear_anonymously(publication: Publication, person, appear_anonymously:
     ReferralCode.objects.filter(id=code.id).update(appear_anonymously=appear_anonymously)
 
 
+# Beyond any publication's referrals, and within every database's integer column.
+MAX_THRESHOLD = 1_000_000
+
+
 def validate_tiers(tiers: list[dict]) -> None:
     """Tiers as dicts with threshold, kind, months, description; raises ValidationError."""
     if len(tiers) > MAX_TIERS:
@@ -194,6 +198,10 @@ def validate_tiers(tiers: list[dict]) -> None:
         threshold = tier.get("threshold")
         if not isinstance(threshold, int) or threshold < 1:
             raise ValidationError(f"Tier {number}: the number of referrals must be at least 1.")
+        if threshold > MAX_THRESHOLD:
+            raise ValidationError(
+                f"Tier {number}: the number of referrals must be at most {MAX_THRESHOLD:,}."
+            )
         if threshold <= previous:
             raise ValidationError(
                 "Each tier needs more referrals than the one before it "
