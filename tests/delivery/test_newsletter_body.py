@@ -8,7 +8,7 @@ from masthead.delivery.messages import render_newsletter
 from masthead.delivery.services.fan_out import create_test_send
 from masthead.posts.models import PostStatus
 from masthead.posts.services import publish_post
-from tests.factories import make_post
+from tests.factories import make_person, make_post
 
 pytestmark = pytest.mark.django_db
 
@@ -82,3 +82,66 @@ def test_the_size_gmail_gets_of_a_paid_post_is_its_previews(publication):
 
     assert size < 10_000
     assert clip_notice(size) is None
+
+
+STRUCTURED_BODY = """Read [the tide tables](https://example.org/tides) first.
+
+1. Check the chart
+2. Check the [moon](https://example.org/moon)
+
+And later:
+
+5. Fifth, as the writer numbered it
+
+- A bullet
+  that wraps
+
+> The sea keeps no appointments.
+>
+> > Said twice.
+"""
+
+
+def text_part(publication, body: str) -> str:
+    return render_newsletter(make_post(publication, body=body), is_preview=False).text
+
+
+def test_the_text_part_keeps_list_numbers(publication):
+    text = text_part(publication, STRUCTURED_BODY)
+
+    assert "1. Check the chart\n2. Check the moon (https://example.org/moon)" in text
+    assert "5. Fifth, as the writer numbered it" in text
+    assert "- A bullet that wraps" in text
+
+
+def test_the_text_part_marks_quotes(publication):
+    text = text_part(publication, STRUCTURED_BODY)
+
+    assert "> The sea keeps no appointments.\n>\n> > Said twice." in text
+
+
+def test_the_text_part_writes_links_as_text_and_address(publication):
+    text = text_part(publication, STRUCTURED_BODY)
+
+    assert "Read the tide tables (https://example.org/tides) first." in text
+
+
+def test_the_text_part_keeps_code_lines_and_table_rows(publication):
+    body = (
+        "```\ndef tide():\n    return 'high'\n```\n\n| Day | Height |\n|---|---|\n| Mon | 4.2 m |"
+    )
+
+    text = text_part(publication, body)
+
+    assert "def tide():\n    return 'high'" in text
+    assert "Day | Height\nMon | 4.2 m" in text
+
+
+def test_the_text_part_has_the_byline_and_the_like_and_comment_links(publication):
+    post = make_post(publication, "Tides", author=make_person(name="Hana Harbour"))
+
+    text = render_newsletter(post, is_preview=False).text
+
+    assert "By Hana Harbour" in text
+    assert "Like: http://127.0.0.1:8000/p/" in text and "#engagement" in text
+    assert f"Comment: http://127.0.0.1:8000/p/{post.slug}/#comments" in text

@@ -20,6 +20,15 @@ import nh3
 from django.conf import settings
 from django.template.loader import render_to_string
 
+from masthead.delivery.email_html import (
+    COLUMN_WIDTH,
+    accent_color,
+    fit_body_html,
+    image_width,
+    inline_css,
+    readable_accent,
+)
+from masthead.delivery.email_text import html_to_text, plain_words
 from masthead.posts.queries import is_whole_for_everyone
 from masthead.publications.links import publication_link, publication_root, site_path
 
@@ -52,19 +61,83 @@ def is_sent_as_preview(post) -> bool:
     return not is_whole_for_everyone(post)
 
 
+PREHEADER_CHARACTERS = 140
+PREHEADER_FILLER = 90  # invisible characters after it, so clients show no body text after it
+
+
 def _newsletter_context(post, *, is_preview: bool) -> dict:
     publication = post.publication
+    root = publication_root(publication)
+    post_url = publication_link(publication, "posts:detail", post.slug)
+    body_html = absolutize_urls(
+        fit_body_html(post.preview_html if is_preview else post.body_html), publication
+    )
+    # The editor measures an unsaved copy of the post (delivery.clipping): it has no authors yet.
+    bylines = post.bylines.select_related("person") if post.pk else []
+    authors = [byline.person for byline in bylines]
     return {
         "publication": publication,
         "post": post,
-        "post_url": publication_link(publication, "posts:detail", post.slug),
-        "body_html": absolutize_urls(
-            post.preview_html if is_preview else post.body_html, publication
-        ),
+        "publication_url": root + "/",
+        "post_url": post_url,
+        "like_url": post_url + "#engagement",
+        "comment_url": post_url + "#comments" if post.comments_enabled else "",
+        "share_url": post_url,
+        "body_html": body_html,
+        "byline": _join_names([person.name for person in authors]),
+        "avatar_url": _media_url(authors[0].avatar, root) if authors else "",
+        "cover_url": _media_url(post.cover_image, root),
+        "cover_width": _fitted_width(post.cover_image),
+        "logo_url": _media_url(publication.logo, root),
+        "accent": accent_color(publication.accent_color),
+        "link_accent": readable_accent(publication.accent_color),
         "is_preview": is_preview,
         "unsubscribe_url": UNSUBSCRIBE_URL,
         "recipient": RECIPIENT,
     }
+
+
+def _join_names(names: list[str]) -> str:
+    if len(names) <= 2:
+        return " and ".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _media_url(file, root: str) -> str:
+    """An upload's absolute address on the publication's host ("" when there is none), as
+    absolutize_urls makes the post's own images."""
+    if not file:
+        return ""
+    url = file.url
+    if not url.startswith("/") or url.startswith("//"):
+        return url  # already absolute: uploads on another host
+    parts = urlsplit(root)
+    return f"{parts.scheme}://{parts.netloc}{url}"
+
+
+def _fitted_width(file) -> int | None:
+    """An upload's width attribute in the column: its own width, at most the column's."""
+    width = image_width(file.url) if file else None
+    return min(width, COLUMN_WIDTH) if width else None
+
+
+def _preheader(post, body_html: str) -> str:
+    """The line inbox lists show after the subject: the subtitle, else the post's first words."""
+    if post.subtitle:
+        return post.subtitle
+    words = plain_words(body_html)
+    if len(words) <= PREHEADER_CHARACTERS:
+        return words
+    return words[:PREHEADER_CHARACTERS].rsplit(" ", 1)[0] + "…"
+
+
+def _render_html(context: dict) -> str:
+    context = {
+        **context,
+        "preheader": _preheader(context["post"], context["body_html"]),
+        "preheader_filler": range(PREHEADER_FILLER),
+    }
+    return inline_css(render_to_string("email/newsletter/body.html", context))
 
 
 def render_newsletter(post, *, is_preview: bool) -> RenderedBodies:
@@ -74,25 +147,14 @@ def render_newsletter(post, *, is_preview: bool) -> RenderedBodies:
     subject = " ".join(render_to_string("email/newsletter/subject.txt", context).split())
     return RenderedBodies(
         subject=subject,
-        html=render_to_string("email/newsletter/body.html", context),
+        html=_render_html(context),
         text=render_to_string("email/newsletter/body.txt", context),
     )
 
 
 def render_newsletter_html(post, *, is_preview: bool) -> str:
     """render_newsletter(...).html alone, without the work the text part and subject take."""
-    context = _newsletter_context(post, is_preview=is_preview)
-    return render_to_string("email/newsletter/body.html", context)
-
-
-def html_to_text(html: str) -> str:
-    """A readable plain-text part from the post's (already sanitized) HTML."""
-    text = re.sub(r"</(p|h[1-6]|li|blockquote|pre|tr|figure)>", "\n\n", html)
-    text = re.sub(r"<br\s*/?>", "\n", text)
-    text = re.sub(r'<a [^>]*href="([^"]+)"[^>]*>(.*?)</a>', r"\2 (\1)", text)
-    text = nh3.clean(text, tags=set())
-    text = html_module.unescape(text)
-    return re.sub(r"\n{3,}", "\n\n", text).strip()
+    return _render_html(_newsletter_context(post, is_preview=is_preview))
 
 
 LINK = re.compile(r'(<a\s[^>]*?href=")(https?://[^"]+)("[^>]*>)(.*?)</a>', re.I | re.S)
