@@ -54,7 +54,9 @@ def test_publish_now_saves_the_latest_text_too(author_client, publication, draft
 
 
 def test_publishing_with_send_as_email_records_the_request(author_client, publication, draft):
-    author_client.post(edit_url(draft), editor_data(action="publish", send_email="on"))
+    author_client.post(
+        edit_url(draft), editor_data(action="publish", send_email="on", confirm_send="on")
+    )
 
     draft.refresh_from_db()
     assert draft.email_requested is True
@@ -72,7 +74,9 @@ def test_publishing_without_the_email_box_records_no_request(author_client, publ
 def test_publishing_again_keeps_the_email_request_made_when_first_published(
     author_client, publication, draft
 ):
-    author_client.post(edit_url(draft), editor_data(action="publish", send_email="on"))
+    author_client.post(
+        edit_url(draft), editor_data(action="publish", send_email="on", confirm_send="on")
+    )
     draft.refresh_from_db()
     requested_at = draft.email_requested_at
 
@@ -99,7 +103,7 @@ def test_drafts_and_scheduled_posts_are_never_public(client, publication, draft,
 def test_scheduling_makes_the_post_scheduled_for_that_time(author_client, publication, draft):
     moment = in_minutes(90)
 
-    response = schedule(author_client, draft, moment, send_email="on")
+    response = schedule(author_client, draft, moment, send_email="on", confirm_send="on")
 
     assert response.status_code == 302
     draft.refresh_from_db()
@@ -303,7 +307,7 @@ def test_unpublishing_takes_a_post_off_the_site(author_client, publication, auth
 
 
 def test_unpublishing_drops_a_pending_email_request(author_client, publication, draft):
-    schedule(author_client, draft, in_minutes(30), send_email="on")
+    schedule(author_client, draft, in_minutes(30), send_email="on", confirm_send="on")
 
     author_client.post(reverse("desk:post_unpublish", args=[publication.slug, draft.id]))
 

@@ -1,13 +1,16 @@
 """Signing in with a magic link, and managing one's own account."""
 
 import datetime as dt
+import secrets
 
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
 from masthead.accounts.models import Person, SignInLink
 from masthead.accounts.tokens import BadToken, make_token, read_token
+from masthead.core.images import ProcessedImage
 from masthead.core.ratelimit import check_rate
 from masthead.core.redirects import safe_next_path
 
@@ -94,6 +97,44 @@ def rename(person: Person, display_name: str) -> Person:
     return person
 
 
+def replace_image(field_file, image: ProcessedImage | None, *, remove: bool = False) -> bool:
+    """Put a new image in an image field (or empty it, when `remove`), under a name nobody can
+    guess; the file it replaces is deleted once the transaction commits, so a rolled-back change
+    still finds its old file. Call inside the atomic block that saves the row. Returns whether
+    the field changed."""
+    old_name = field_file.name or ""
+    if image is not None:
+        name = f"{secrets.token_hex(16)}.{image.extension}"
+        field_file.save(name, ContentFile(image.content), save=False)
+    elif remove and old_name:
+        field_file.name = ""
+    else:
+        return False
+    if old_name and old_name != field_file.name:
+        storage = field_file.storage
+        transaction.on_commit(lambda: storage.delete(old_name))
+    return True
+
+
+@transaction.atomic
+def update_profile(
+    person: Person,
+    *,
+    display_name: str,
+    bio: str = "",
+    avatar: ProcessedImage | None = None,
+    remove_avatar: bool = False,
+) -> Person:
+    """Change how a person appears beside what they write: name, short bio, photo."""
+    person.display_name = " ".join(display_name.split())[:80]
+    person.bio = " ".join(bio.split())[:300]
+    fields = ["display_name", "bio"]
+    if replace_image(person.avatar, avatar, remove=remove_avatar):
+        fields.append("avatar")
+    person.save(update_fields=fields)
+    return person
+
+
 class AccountDeletionRefused(Exception):
     pass
 
@@ -116,4 +157,5 @@ def delete_account(person: Person) -> None:
 
     Comment.objects.filter(person=person).update(person=None)
     SignInLink.objects.filter(email__iexact=person.email).delete()
+    replace_image(person.avatar, None, remove=True)  # the photo goes with the account
     person.delete()

@@ -1,5 +1,6 @@
 """Sign in by email link, sign out, and the reader's account page."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
@@ -13,6 +14,7 @@ from masthead.accounts.display import masked_address
 from masthead.accounts.forms import EmailForm, ProfileForm
 from masthead.accounts.link_pages import link_page
 from masthead.accounts.tokens import BadToken
+from masthead.core.images import describe_size
 from masthead.core.ratelimit import RateLimited, client_address
 from masthead.core.redirects import next_path_of, safe_next_path
 from masthead.publications.lookups import find_request_publication
@@ -71,15 +73,18 @@ def sign_out(request):
 
 @login_required
 def account(request):
-    form = ProfileForm(request.POST or None, initial={"display_name": request.user.display_name})
+    person = request.user
+    initial = {"display_name": person.display_name, "bio": person.bio}
+    form = ProfileForm(request.POST or None, request.FILES or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        services.rename(request.user, form.cleaned_data["display_name"])
-        messages.success(request, "Your name is saved.")
+        services.update_profile(person, **form.cleaned_data)
+        messages.success(request, "Your profile is saved.")
         return redirect("accounts:account")
     context = {
         "form": form,
-        "subscriptions": subscriptions_of(request.user),
-        "can_create_publication": can_create_publication(request.user),
+        "subscriptions": subscriptions_of(person),
+        "can_create_publication": can_create_publication(person),
+        "max_upload": describe_size(settings.MAX_IMAGE_UPLOAD_BYTES),
     }
     return render(request, "accounts/account.html", context, status=400 if form.errors else 200)
 

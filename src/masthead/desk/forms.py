@@ -1,8 +1,12 @@
+"""Forms of the desk's front door: a new publication, its settings, invitations."""
+
 from django import forms
 from django.core.validators import validate_slug
 
+from masthead.accounts.forms import ImageFileField
 from masthead.core.address_field import AddressField
 from masthead.publications.models import CommentPolicy, Role
+from masthead.publications.services import accent_color_problem
 
 
 class PublicationForm(forms.Form):
@@ -30,6 +34,59 @@ class PublicationSettingsForm(forms.Form):
         help_text="Markdown. Shown on the About page.",
     )
     comment_policy = forms.ChoiceField(choices=CommentPolicy.choices, label="Who may comment")
+    logo = ImageFileField(
+        label="Logo",
+        max_width=800,
+        help_text="Shown at the top of your pages and emails. A square or wide picture.",
+    )
+    remove_logo = forms.BooleanField(required=False, label="Remove the logo")
+    accent_color = forms.CharField(
+        label="Accent colour",
+        required=False,
+        max_length=7,
+        help_text=(
+            "Links and buttons on your pages and in your emails. Dark enough for white text "
+            "on it. Leave empty for Masthead's rust red."
+        ),
+    )
+    # The colour picker, beside the text field; whichever of the two was changed counts.
+    accent_color_picker = forms.CharField(required=False, max_length=7)
+    postal_address = forms.CharField(
+        label="Postal address",
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Shown in every email's footer, as anti-spam laws ask.",
+        error_messages={
+            "max_length": "Keep the address to 500 characters or fewer (it has %(show_value)d)."
+        },
+    )
+    social_image = ImageFileField(
+        label="Social image",
+        max_width=1200,
+        help_text=(
+            "Shown when a link to your publication is shared, unless the post has a cover. "
+            "1200 × 630 pixels works best."
+        ),
+    )
+    remove_social_image = forms.BooleanField(required=False, label="Remove the social image")
+
+    def clean_accent_color(self):
+        return self.cleaned_data["accent_color"].strip().lower()
+
+    def clean(self):
+        cleaned = super().clean()
+        saved = str(self.initial.get("accent_color", "")).lower()
+        typed = cleaned.get("accent_color")
+        picked = (cleaned.pop("accent_color_picker", "") or "").strip().lower()
+        if typed is None:
+            return cleaned
+        if typed == saved and picked and picked != saved:
+            typed = cleaned["accent_color"] = picked  # only the picker was changed
+        problem = accent_color_problem(typed) if typed else ""
+        if problem:
+            self.add_error("accent_color", problem)
+        return cleaned
 
 
 class InvitationForm(forms.Form):

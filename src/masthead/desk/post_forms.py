@@ -1,9 +1,12 @@
 """Forms of the post editor: they parse and check input; the posts services make the changes."""
 
+from dataclasses import replace
+
 from django import forms
 from django.core.validators import RegexValidator
 from django.utils import timezone
 
+from masthead.accounts.forms import ImageFileField
 from masthead.core import images
 from masthead.posts.models import Audience, Post, PostStatus
 from masthead.posts.services import PostContent, has_slug_from_title
@@ -201,7 +204,13 @@ class Action:
 
 
 class PostEditorForm(PostContentForm, ImageForm):
-    """The whole editor page: content, an image to insert, and what to do with the post."""
+    """The whole editor page: content, an image to insert, the cover, and what to do with the
+    post. Publishing or scheduling with email needs `confirm_send`: the writer has seen how many
+    people will get it."""
+
+    cover_image = ImageFileField(label="Cover image")
+    remove_cover = forms.BooleanField(label="Remove the cover", required=False)
+    confirm_send = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     publish_at = forms.DateTimeField(
         label="Publish at",
@@ -226,6 +235,23 @@ class PostEditorForm(PostContentForm, ImageForm):
 
     def clean_action(self):
         return self.cleaned_data["action"] or Action.SAVE
+
+    def content(self, body_markdown: str | None = None) -> PostContent:
+        return replace(
+            super().content(body_markdown),
+            cover=self.cleaned_data.get("cover_image"),
+            remove_cover=self.cleaned_data.get("remove_cover", False),
+        )
+
+    @property
+    def needs_send_confirmation(self) -> bool:
+        """Whether this submit would email subscribers without the writer having confirmed."""
+        data = self.cleaned_data
+        return (
+            data.get("action") in (Action.PUBLISH, Action.SCHEDULE)
+            and bool(data.get("send_email"))
+            and not data.get("confirm_send")
+        )
 
     def clean(self):
         cleaned = super().clean()

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from masthead.core import images
+from masthead.delivery.bounces import suppressions_for
 from masthead.delivery.clipping import clip_notice, newsletter_html_size
 from masthead.desk.lookups import get_membership
 from masthead.desk.post_forms import (
@@ -35,6 +36,7 @@ from masthead.posts import services
 from masthead.posts.models import Audience, Post, PostStatus
 from masthead.posts.paywall import PAYWALL_MARKER, PaywallSplit, split_at_paywall
 from masthead.publications.links import publication_root, site_path
+from masthead.subscriptions.models import Subscription, SubscriptionStatus
 
 
 def _page_number(request) -> int:
@@ -141,6 +143,11 @@ def _render_editor(request, membership, form, post=None, *, is_previewing=False)
         "max_upload_bytes": settings.MAX_IMAGE_UPLOAD_BYTES,
         "is_autosaved": post is None or post.status != PostStatus.PUBLISHED,
         "show_error_summary": has_errors and not is_previewing,
+        "recipient_count": (
+            newsletter_recipient_count(publication)
+            if post is not None and post.status != PostStatus.PUBLISHED
+            else 0
+        ),
     }
     return render(request, "desk/post_edit.html", context, status=status)
 
@@ -163,10 +170,11 @@ def _refuse_form(form, error: services.PostError, stored) -> None:
 
 
 def _ask_to_choose_image_again(form) -> None:
-    if form.files.get("image") and "image" not in form.errors:
-        form.add_error(
-            "image", "Choose the image again: files are not kept when a form has errors."
-        )
+    for name in ("image", "cover_image"):
+        if form.files.get(name) and name not in form.errors:
+            form.add_error(
+                name, "Choose the image again: files are not kept when a form has errors."
+            )
 
 
 def _create_draft(request, publication, content: services.PostContent):
@@ -213,6 +221,8 @@ def post_edit(request, publication_slug, post_id):
     form = PostEditorForm(publication, request.POST, request.FILES, post=post)
     if request.POST.get("action") == Action.PREVIEW:
         return _render_editor(request, membership, form, post, is_previewing=True)
+    if form.is_valid() and form.needs_send_confirmation and post.status != PostStatus.PUBLISHED:
+        return _confirm_send(request, membership, form, post)
     if form.is_valid():
         action = form.cleaned_data["action"]
         send_email = form.cleaned_data["send_email"]
@@ -241,6 +251,61 @@ def post_edit(request, publication_slug, post_id):
             return redirect("desk:post_edit", publication.slug, post.id)
     _ask_to_choose_image_again(form)
     return _render_editor(request, membership, form, post)
+
+
+def newsletter_recipient_count(publication) -> int:
+    """How many people a newsletter would go to now: active subscribers whose address is not
+    suppressed for this publication or for all. The rule is fan_out's (_insert_deliveries, in
+    SQL); the suppressions are the ones delivery.bounces.suppressions_for lists."""
+    suppressed = suppressions_for(publication).order_by().values("email")
+    return (
+        Subscription.objects.filter(publication=publication, status=SubscriptionStatus.ACTIVE)
+        .exclude(person__email__in=suppressed)
+        .count()
+    )
+
+
+def _confirm_send(request, membership, form, post):
+    """Publishing or scheduling with email asks once, showing how many people will get it. The
+    text is saved first (as autosave would), so "Back" loses nothing; "Confirm" posts the real
+    action again with confirm_send."""
+    publication = membership.publication
+    data = form.cleaned_data
+    content, stored = _store_image(form, publication, form.content())
+    try:
+        if data["action"] == Action.SCHEDULE:
+            services.check_schedule_time(data["publish_at"])
+        services.save_draft(post, content)
+    except services.PostError as error:
+        _refuse_form(form, error, stored)
+        _ask_to_choose_image_again(form)
+        return _render_editor(request, membership, form, post)
+    publish_at = data["publish_at"] if data["action"] == Action.SCHEDULE else None
+    resend = {
+        "title": post.title,
+        "subtitle": post.subtitle,
+        "slug": data["slug"],
+        "body_markdown": post.body_markdown,
+        "section": post.section_id or "",
+        "audience": post.audience,
+        "send_email": "on",
+        "publish_at": timezone.localtime(publish_at).strftime("%Y-%m-%dT%H:%M")
+        if publish_at
+        else "",
+        "confirm_send": "on",
+    }
+    context = {
+        "desk_publication": publication,
+        "membership": membership,
+        "post": post,
+        "action": data["action"],
+        "publish_at_display": _local(publish_at) if publish_at else "",
+        "time_zone": settings.TIME_ZONE,
+        "recipient_count": newsletter_recipient_count(publication),
+        "resend": resend,
+        "urls": _editor_urls(publication.slug, post),
+    }
+    return render(request, "desk/post_send_confirm.html", context)
 
 
 def _form_errors(form) -> JsonResponse:

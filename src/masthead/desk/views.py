@@ -9,6 +9,7 @@ from django.views.decorators.http import require_http_methods
 from masthead.accounts.display import masked_address
 from masthead.accounts.link_pages import link_page
 from masthead.accounts.tokens import BadToken
+from masthead.core.images import describe_size
 from masthead.core.ratelimit import RateLimited, client_address
 from masthead.desk.forms import InvitationForm, PublicationForm, PublicationSettingsForm
 from masthead.desk.lookups import MANAGERS, get_membership, publications_of
@@ -76,8 +77,11 @@ def publication_settings(request, publication_slug):
         "tagline": publication.tagline,
         "about": publication.about_markdown,
         "comment_policy": publication.comment_policy,
+        "accent_color": publication.accent_color,
+        "accent_color_picker": publication.accent_color,
+        "postal_address": publication.postal_address,
     }
-    form = PublicationSettingsForm(request.POST or None, initial=initial)
+    form = PublicationSettingsForm(request.POST or None, request.FILES or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             services.update_publication_settings(publication, **form.cleaned_data)
@@ -86,7 +90,13 @@ def publication_settings(request, publication_slug):
         else:
             messages.success(request, "Settings saved.")
             return redirect("desk:settings", publication.slug)
-    context = {"desk_publication": publication, "membership": membership, "form": form}
+    context = {
+        "desk_publication": publication,
+        "membership": membership,
+        "form": form,
+        "max_upload": describe_size(settings.MAX_IMAGE_UPLOAD_BYTES),
+        "has_lost_files": bool(form.errors and request.FILES),
+    }
     return render(request, "desk/settings.html", context, status=400 if form.errors else 200)
 
 

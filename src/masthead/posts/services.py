@@ -12,6 +12,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from masthead.accounts.services import replace_image
+from masthead.core.images import ProcessedImage
 from masthead.posts.models import Audience, Post, PostAuthor, PostSlugRedirect, PostStatus
 from masthead.posts.paywall import PaywallSplit, split_at_paywall
 from masthead.publications.models import Publication, Section
@@ -49,6 +51,9 @@ class PostContent:
     body_markdown: str = ""
     audience: str = Audience.EVERYONE
     section: Section | None = None
+    # A new cover, or remove_cover to drop the one there is; neither leaves the cover as it is.
+    cover: ProcessedImage | None = None
+    remove_cover: bool = False
 
 
 def unique_post_slug(publication: Publication, title: str, exclude_id: int | None = None) -> str:
@@ -95,6 +100,7 @@ def create_post(
     slug: str = "",
     audience: str = Audience.EVERYONE,
     section=None,
+    cover: ProcessedImage | None = None,
 ) -> Post:
     if slug and is_slug_taken(publication, slug):
         raise PostError(slug_taken_message(slug), field="slug")
@@ -108,6 +114,7 @@ def create_post(
         section=section,
     )
     render_post_body(post)
+    replace_image(post.cover_image, cover)
     try:
         with transaction.atomic():
             post.save()
@@ -160,15 +167,18 @@ def _write_content(post: Post, content: PostContent) -> None:
     post.section = content.section
     post.updated_at = timezone.now()
     render_post_body(post)
+    fields = [
+        "title", "subtitle", "slug", "body_markdown", "body_html", "preview_html", "audience",
+        "section", "updated_at",
+    ]  # fmt: skip
+    if replace_image(post.cover_image, content.cover, remove=content.remove_cover):
+        fields.append("cover_image")
     try:
         with transaction.atomic():
-            post.save(
-                update_fields=[
-                    "title", "subtitle", "slug", "body_markdown", "body_html", "preview_html",
-                    "audience", "section", "updated_at",
-                ]
-            )  # fmt: skip
+            post.save(update_fields=fields)
     except IntegrityError:
+        if content.cover is not None:
+            post.cover_image.storage.delete(post.cover_image.name)  # nothing refers to it
         raise PostError(slug_taken_message(slug), field="slug") from None
     if slug != old_slug:
         # The post's own old address may be taken back; it then stops redirecting.
@@ -318,5 +328,9 @@ def unpublish_post(post: Post) -> Post:
 
 @transaction.atomic
 def delete_post(post: Post) -> None:
-    """Delete a post with its bylines, engagement and old addresses. Uploaded images stay."""
+    """Delete a post with its bylines, engagement, old addresses and cover; images in its text
+    stay (another post may show them)."""
+    current = Post.objects.filter(id=post.id).first()
+    if current is not None:
+        replace_image(current.cover_image, None, remove=True)
     Post.objects.filter(id=post.id).delete()

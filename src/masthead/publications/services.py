@@ -1,4 +1,6 @@
-"""Creating publications and giving people roles on them."""
+"""Creating publications, changing their settings and face, and giving people roles on them."""
+
+import re
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -6,8 +8,9 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from masthead.accounts.models import Person
-from masthead.accounts.services import normalize_email, request_sign_in
+from masthead.accounts.services import normalize_email, replace_image, request_sign_in
 from masthead.accounts.tokens import BadToken, make_token, read_token
+from masthead.core.images import ProcessedImage
 from masthead.core.rendering import render_markdown
 from masthead.publications.links import site_path
 from masthead.publications.models import (
@@ -60,11 +63,59 @@ def start_publication(person, *, name: str, slug: str = "", tagline: str = "") -
     return create_publication(name=name, slug=slug, tagline=tagline, owner_email=person.email)
 
 
+DEFAULT_ACCENT = "#b4431b"
+PAGE_BACKGROUND = "#fffefb"  # site.css --bg, which links in the accent colour sit on
+MIN_CONTRAST = 4.5  # WCAG AA for body-size text
+HEX_COLOR = re.compile(r"^#[0-9a-f]{6}$")
+
+
+def _luminance(color: str) -> float:
+    """WCAG relative luminance of a #rrggbb colour."""
+    channels = [int(color[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast_ratio(first: str, second: str) -> float:
+    lighter, darker = sorted((_luminance(first), _luminance(second)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+def accent_color_problem(color: str) -> str:
+    """Why a colour cannot be the accent, for the writer to read; empty when it can. Buttons put
+    white text on it and links are written in it on the page, so both must stay readable."""
+    if not HEX_COLOR.match(color):
+        return "Enter a colour as # and six hexadecimal digits, like #b4431b."
+    on_button = contrast_ratio(color, "#ffffff")
+    as_link = contrast_ratio(color, PAGE_BACKGROUND)
+    if min(on_button, as_link) >= MIN_CONTRAST:
+        return ""
+    return (
+        f"{color} is too light to read: white button text on it has a contrast of "
+        f"{on_button:.1f}:1 and links in it on the page {as_link:.1f}:1, and both need at least "
+        f"{MIN_CONTRAST}:1 so that everyone can read them. Choose a darker colour."
+    )
+
+
 @transaction.atomic
 def update_publication_settings(
-    publication: Publication, *, name: str, tagline: str, about: str, comment_policy: str
+    publication: Publication,
+    *,
+    name: str,
+    tagline: str,
+    about: str,
+    comment_policy: str,
+    accent_color: str | None = None,
+    postal_address: str | None = None,
+    logo: ProcessedImage | None = None,
+    remove_logo: bool = False,
+    social_image: ProcessedImage | None = None,
+    remove_social_image: bool = False,
 ) -> Publication:
-    """Change what readers see of a publication and who may comment on it."""
+    """Change what readers see of a publication, its face and who may comment on it.
+
+    None leaves the accent colour or postal address as they are; an empty colour is the default.
+    """
     from masthead.publications.models import CommentPolicy
 
     if comment_policy not in CommentPolicy.values:
@@ -74,9 +125,23 @@ def update_publication_settings(
     publication.about_markdown = about
     publication.about_html = render_markdown(about)
     publication.comment_policy = comment_policy
-    publication.save(
-        update_fields=["name", "tagline", "about_markdown", "about_html", "comment_policy"]
-    )
+    fields = ["name", "tagline", "about_markdown", "about_html", "comment_policy"]
+    if accent_color is not None:
+        accent_color = accent_color.strip().lower() or DEFAULT_ACCENT
+        problem = accent_color_problem(accent_color)
+        if problem:
+            raise PublicationError(problem)
+        publication.accent_color = accent_color
+        fields.append("accent_color")
+    if postal_address is not None:
+        lines = (" ".join(line.split()) for line in postal_address.splitlines())
+        publication.postal_address = "\n".join(line for line in lines if line)[:500]
+        fields.append("postal_address")
+    if replace_image(publication.logo, logo, remove=remove_logo):
+        fields.append("logo")
+    if replace_image(publication.social_image, social_image, remove=remove_social_image):
+        fields.append("social_image")
+    publication.save(update_fields=fields)
     return publication
 
 

@@ -1,5 +1,5 @@
 // The post editor's conveniences: live preview, autosave of drafts, inserting images and the
-// paywall line where the cursor is. Without this file the editor still works: every button is a
+// paywall line where the cursor is, the cover's preview, and asking before emailing everyone. Without this file the editor still works: every button is a
 // plain form submit, and the paywall's help text says how to type its line.
 (function () {
   "use strict";
@@ -150,6 +150,8 @@
     const sending = version;
     const data = new FormData(form);
     data.delete("image");
+    data.delete("cover_image"); // the cover is saved with the form, not uploaded every few seconds
+    data.delete("remove_cover");
     data.delete("action");
     showSaveStatus("Saving…", false);
     send(autosaveUrl, data)
@@ -257,6 +259,91 @@
       }
       insertAtCursor(paywallInsert.dataset.marker);
       body.focus();
+    });
+  }
+
+  // The cover: the chosen file shows at once, beside the field and in the preview; it is
+  // uploaded with the form. Ticking "Remove" hides it from the preview.
+  const coverFile = form.querySelector("[data-cover-file]");
+  const coverThumb = form.querySelector("[data-cover-thumb]");
+  const coverPreview = form.querySelector("[data-preview-cover]");
+  const coverRemove = form.querySelector("[data-cover-remove]");
+  const savedCover = coverThumb ? coverThumb.getAttribute("src") : "";
+  let coverUrl = "";
+
+  function showCover(url) {
+    [coverThumb, coverPreview].forEach((image) => {
+      if (!image) return;
+      if (url) image.src = url;
+      else image.removeAttribute("src");
+      image.hidden = !url;
+    });
+  }
+
+  if (coverFile) {
+    coverFile.addEventListener("change", () => {
+      if (coverUrl) URL.revokeObjectURL(coverUrl);
+      const file = coverFile.files[0];
+      coverUrl = file && file.type.startsWith("image/") ? URL.createObjectURL(file) : "";
+      if (coverRemove && coverUrl) coverRemove.checked = false;
+      showCover(coverUrl || savedCover);
+    });
+  }
+  if (coverRemove) {
+    coverRemove.addEventListener("change", () => {
+      showCover(coverRemove.checked ? "" : coverUrl || savedCover);
+    });
+  }
+
+  // Sending to every subscriber asks once, in a dialog that says how many will get it. The
+  // server asks too (a page of its own) when this file did not run.
+  const sendDialog = document.querySelector("[data-send-dialog]");
+  const sendEmail = field("send_email");
+  const confirmSend = form.querySelector("[data-confirm-send]");
+  const publishButton = form.querySelector('button[name="action"][value="publish"]');
+  let pendingSubmitter = null;
+
+  function labelPublishButton() {
+    if (publishButton && sendEmail) {
+      publishButton.textContent = sendEmail.checked ? "Publish and send" : "Publish now";
+    }
+  }
+
+  if (sendDialog && sendEmail && confirmSend && typeof sendDialog.showModal === "function") {
+    labelPublishButton();
+    sendEmail.addEventListener("change", labelPublishButton);
+    const dialogTitle = sendDialog.querySelector("[data-send-dialog-title]");
+    const confirmButton = sendDialog.querySelector("[data-send-dialog-confirm]");
+
+    form.addEventListener(
+      "submit",
+      (event) => {
+        const submitter = event.submitter;
+        const action = submitter ? submitter.value : "";
+        if (!["publish", "schedule"].includes(action) || !sendEmail.checked) return;
+        if (confirmSend.value) return; // confirmed in the dialog
+        event.preventDefault();
+        event.stopImmediatePropagation(); // not submitting yet: autosave goes on
+        pendingSubmitter = submitter;
+        const name = title.value.trim() || "this post";
+        dialogTitle.textContent = "Send “" + name + "” to " + sendDialog.dataset.recipients + "?";
+        sendDialog.querySelector("[data-send-dialog-publish]").hidden = action !== "publish";
+        sendDialog.querySelector("[data-send-dialog-schedule]").hidden = action !== "schedule";
+        confirmButton.textContent = action === "schedule" ? "Confirm and schedule" : "Confirm and send";
+        sendDialog.showModal();
+      },
+      true // before the listener that marks the page as submitting
+    );
+    confirmButton.addEventListener("click", () => {
+      confirmSend.value = "on";
+      sendDialog.close();
+      form.requestSubmit(pendingSubmitter);
+    });
+    sendDialog.querySelector("[data-send-dialog-back]").addEventListener("click", () => {
+      sendDialog.close();
+    });
+    sendDialog.addEventListener("close", () => {
+      if (pendingSubmitter && !confirmSend.value) pendingSubmitter.focus();
     });
   }
 
