@@ -88,6 +88,8 @@ def _as_emailed(publication, post, *, title, subtitle, audience, body_markdown):
         slug=post.slug if post is not None else "post",
         audience=audience if audience in Audience.values else Audience.EVERYONE,
         body_markdown=body_markdown,
+        # The saved cover, so the clipping measure counts its image tag too.
+        cover_image=post.cover_image if post is not None else "",
     )
     split = services.render_post_body(unsaved)
     return unsaved, split
