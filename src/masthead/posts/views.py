@@ -1,11 +1,15 @@
-"""Public post pages: home, archive, a single post."""
+"""Public post pages: home, archive, a single post and its social card."""
 
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_safe
 
 from masthead.engagement.queries import post_discussion
 from masthead.posts import queries
+from masthead.publications import social_cards
 from masthead.publications.lookups import get_request_publication
+from masthead.publications.views import versioned_response
 
 
 def home(request):
@@ -43,5 +47,22 @@ def post_detail(request, slug):
         return redirect("posts:detail", current_slug, permanent=True)
     is_full = queries.can_read_full_post(request.user, post)
     discussion = post_discussion(post, request.user, request.GET.get("comments", "top"))
-    context = {"post": post, "is_full": is_full, "discussion": discussion}
+    og_image = social_cards.post_og_image(post, publication, request.build_absolute_uri)
+    context = {"post": post, "is_full": is_full, "discussion": discussion, "og_image": og_image}
     return render(request, "posts/post_detail.html", context)
+
+
+@require_safe
+def social_card(request, slug, version):
+    """A published post's card: its title and the publication's name, never its body."""
+    publication = get_request_publication(request)
+    post = queries.get_published_post(publication, slug)
+    current = social_cards.card_version(post.title, publication.name, publication.accent_color)
+    return versioned_response(
+        request,
+        version,
+        current,
+        reverse("posts:social_card", args=[post.slug, current]),
+        lambda: social_cards.card_png(post.title, publication.name, publication.accent_color),
+        "image/png",
+    )

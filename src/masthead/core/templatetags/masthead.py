@@ -1,7 +1,10 @@
-"""Template filters for how Masthead writes dates and bylines."""
+"""Template filters for how Masthead writes dates and bylines, and sizes its images."""
 
 from django import template
 from django.utils import timezone
+from django.utils.html import format_html
+
+from masthead.publications.social_cards import image_size
 
 register = template.Library()
 
@@ -24,3 +27,21 @@ def byline(post) -> str:
     if len(names) <= 2:
         return " and ".join(names)
     return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+@register.simple_tag
+def image_size_attrs(field_file) -> str:
+    """width and height attributes of an uploaded image, so the page keeps its place for it
+    while it loads; nothing when the file cannot be read."""
+    if not field_file:
+        return ""
+    size = image_size(field_file)
+    if size is None:
+        return ""
+    return format_html('width="{}" height="{}"', *size)
+
+
+@register.filter
+def people_with_bios(bylines) -> list:
+    """The authors of a post's bylines who have a bio, in byline order."""
+    return [author.person for author in bylines if author.person.bio]
