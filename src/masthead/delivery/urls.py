@@ -6,6 +6,7 @@ app_name = "delivery"
 urlpatterns = [
     path("mail/", views.mail_list, name="mail_list"),
     path("mail/<str:name>/", views.mail_detail, name="mail_detail"),
+    path("mail/<str:name>/frame/", views.mail_frame, name="mail_frame"),
     path("t/o/<str:token>.gif", tracking.track_open, name="track_open"),
     path("t/c/<str:token>/<int:index>/", tracking.track_click, name="track_click"),
     path("desk/<slug:publication_slug>/sends/", desk_views.send_list, name="desk_sends"),
