@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 from django.http import Http404
 
 from masthead.chat import events, rules, services
@@ -30,6 +30,9 @@ def parse_message_id(raw: str | None) -> int | None:
 class ThreadItem:
     message: ChatMessage
     unread_count: int
+    # The newest reply when the page was read: chat.js counts live replies after it only, so a
+    # reply already in `unread_count` is never counted twice.
+    counted_up_to: int = 0
 
 
 @dataclass
@@ -65,6 +68,8 @@ def room_page(publication, person, access: rules.ChatAccess, cursor: MomentCurso
         threads = threads.filter(is_paid_only=False)
     if cursor is not None:
         threads = threads.filter(cursor.older("last_activity_at"))
+    newest_reply = ChatMessage.objects.filter(thread=OuterRef("pk")).order_by("-id").values("id")
+    threads = threads.annotate(newest_reply_id=Subquery(newest_reply[:1]))
     rows = list(
         threads.select_related("author").order_by("-last_activity_at", "-id")[
             : THREADS_PAGE_SIZE + 1
@@ -78,7 +83,15 @@ def room_page(publication, person, access: rules.ChatAccess, cursor: MomentCurso
         last = rows[-1]
         next_cursor = MomentCursor(last.last_activity_at, last.id).encode()
     return RoomPage(
-        threads=[ThreadItem(row, unread.get(row.id, 0)) for row in rows],
+        # Never more new replies than the thread shows.
+        threads=[
+            ThreadItem(
+                row,
+                min(unread.get(row.id, 0), row.reply_count),
+                row.newest_reply_id or 0,
+            )
+            for row in rows
+        ],
         next_cursor=next_cursor,
         is_first=cursor is None,
     )

@@ -78,8 +78,8 @@
     return data.threadUrl.replace(/0\/$/, `${id}/`);
   }
 
-  function replyLabel(count) {
-    if (!count) return "Reply";
+  function replyLabel(count, isClosed) {
+    if (!count) return isClosed ? "Open thread" : "Reply";
     return `${count} ${count === 1 ? "reply" : "replies"}`;
   }
 
@@ -421,8 +421,27 @@
   }
 
   function setReplyCount(item, count) {
+    const article = item.querySelector(".chat-message--thread");
+    const isClosed = Boolean(article && article.dataset.repliesClosed === "true");
     const label = item.querySelector("[data-reply-label]");
-    if (label) label.textContent = replyLabel(count);
+    if (label) label.textContent = replyLabel(count, isClosed);
+    showUnread(item, count);
+  }
+
+  // Unread replies: the page's count, plus replies that arrived since (by id, so a replayed
+  // reply is counted once, and a reply deleted or hidden stops counting), never more than the
+  // replies the thread shows.
+  const liveUnread = new Map(); // thread id -> Set of reply ids
+  function showUnread(item, replyCount) {
+    const unread = item.querySelector("[data-unread]");
+    const count = item.querySelector("[data-unread-count]");
+    if (!unread || !count) return;
+    if (!("baseUnread" in item.dataset)) item.dataset.baseUnread = String(Number(count.textContent) || 0);
+    const live = liveUnread.get(Number(item.dataset.threadItem));
+    let total = Number(item.dataset.baseUnread) + (live ? live.size : 0);
+    if (typeof replyCount === "number") total = Math.min(total, replyCount);
+    count.textContent = String(Math.max(0, total));
+    unread.hidden = total < 1;
   }
 
   function newThreadItem(message) {
@@ -432,7 +451,7 @@
     li.append(article);
     const footer = el("p", { class: "chat-thread__footer" });
     const link = el("a", { class: "chat-thread__link", href: threadUrl(message.id) });
-    link.append(el("span", { "data-reply-label": "" }, replyLabel(message.reply_count)));
+    link.append(el("span", { "data-reply-label": "" }, replyLabel(message.reply_count, article.dataset.repliesClosed === "true")));
     footer.append(link);
     const unread = el("span", { class: "chat-unread", "data-unread": "" });
     unread.hidden = true;
@@ -458,16 +477,16 @@
     }
     const item = threadItem(message.thread_id);
     if (!item) return;
+    let live = liveUnread.get(message.thread_id);
+    if (!live) {
+      live = new Set();
+      liveUnread.set(message.thread_id, live);
+    }
+    const countedUpTo = Number(item.dataset.countedUpTo) || 0;
+    if (!message.is_visible || message.author_id === me) live.delete(message.id);
+    else if (event.kind === "posted" && message.id > countedUpTo) live.add(message.id);
     setReplyCount(item, message.reply_count);
     if (event.kind !== "posted" || !isFirstSight) return;
-    if (message.author_id !== me && message.is_visible) {
-      const unread = item.querySelector("[data-unread]");
-      const count = item.querySelector("[data-unread-count]");
-      if (unread && count) {
-        count.textContent = String((Number(count.textContent) || 0) + 1);
-        unread.hidden = false;
-      }
-    }
     // The newest activity goes first, as on the server's page.
     if (isLatest && threadList.firstElementChild !== item) {
       const firstReal = threadList.querySelector("[data-thread-item]");
