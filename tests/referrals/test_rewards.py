@@ -111,9 +111,8 @@ def tier_data(*rows, total=3):
     for index in range(total):
         row = rows[index] if index < len(rows) else {}
         data[f"tier-{index}-threshold"] = row.get("threshold", "")
-        data[f"tier-{index}-kind"] = row.get("kind", "months")
-        data[f"tier-{index}-months"] = row.get("months", "")
-        data[f"tier-{index}-description"] = row.get("description", "")
+        data[f"tier-{index}-kind"] = row.get("kind", "custom")
+        data[f"tier-{index}-description"] = row.get("description", "A mug" if row else "")
     return data
 
 
@@ -132,8 +131,8 @@ def test_the_owner_saves_three_tiers(client, publication, owner):
     response = client.post(
         f"/desk/{publication.slug}/referrals/",
         tier_data(
-            {"threshold": "2", "months": "1"},
-            {"threshold": "10", "months": "3"},
+            {"threshold": "2", "description": "A sticker"},
+            {"threshold": "10", "description": "A mug"},
             {"threshold": "25", "kind": "custom", "description": "A call with the writer"},
         ),
     )
@@ -141,8 +140,8 @@ def test_the_owner_saves_three_tiers(client, publication, owner):
     assert response.status_code == 302
     tiers = list(RewardTier.objects.values_list("threshold", "kind", "months", "description"))
     assert tiers == [
-        (2, "months", 1, ""),
-        (10, "months", 3, ""),
+        (2, "custom", None, "A sticker"),
+        (10, "custom", None, "A mug"),
         (25, "custom", None, "A call with the writer"),
     ]
 
@@ -151,9 +150,7 @@ def test_an_empty_row_removes_a_tier(client, publication, owner):
     save_reward_tiers(publication, TIERS)
     client.force_login(owner)
 
-    response = client.post(
-        f"/desk/{publication.slug}/referrals/", tier_data({"threshold": "5", "months": "2"})
-    )
+    response = client.post(f"/desk/{publication.slug}/referrals/", tier_data({"threshold": "5"}))
 
     assert response.status_code == 302
     assert list(RewardTier.objects.values_list("threshold", flat=True)) == [5]
@@ -162,16 +159,14 @@ def test_an_empty_row_removes_a_tier(client, publication, owner):
 @pytest.mark.parametrize(
     ("rows", "message"),
     [
-        (({"threshold": "10", "months": "1"}, {"threshold": "5", "months": "1"}), "more referrals than the one before"),
-        (({"threshold": "3", "months": "1"}, {"threshold": "3", "months": "1"}), "more referrals than the one before"),
-        (({"threshold": "0", "months": "1"},), "must be at least 1"),
-        (({"threshold": "-2", "months": "1"},), "must be at least 1"),
-        (({"threshold": "2", "months": "25"},), "between 1 and 24 months"),
-        (({"threshold": "2", "months": "0"},), "between 1 and 24 months"),
-        (({"threshold": "2", "months": ""},), "between 1 and 24 months"),
+        (({"threshold": "10"}, {"threshold": "5"}), "more referrals than the one before"),
+        (({"threshold": "3"}, {"threshold": "3"}), "more referrals than the one before"),
+        (({"threshold": "0"},), "must be at least 1"),
+        (({"threshold": "-2"},), "must be at least 1"),
+        (({"threshold": "2", "kind": "months", "months": "1"},), "Choose a kind of reward that is offered"),
         (({"threshold": "2", "kind": "custom", "description": "x" * 201},), "200 characters or fewer"),
         (({"threshold": "2", "kind": "custom", "description": "  "},), "Describe the reward"),
-        (({"threshold": "two", "months": "1"},), "Enter a whole number"),
+        (({"threshold": "two"},), "Enter a whole number"),
     ],
 )  # fmt: skip
 def test_invalid_tiers_are_refused_with_a_clear_message(client, publication, owner, rows, message):
@@ -186,7 +181,7 @@ def test_invalid_tiers_are_refused_with_a_clear_message(client, publication, own
 
 def test_more_than_three_tiers_are_refused(client, publication, owner):
     client.force_login(owner)
-    rows = [{"threshold": str(n), "months": "1"} for n in (1, 2, 3, 4)]
+    rows = [{"threshold": str(n)} for n in (1, 2, 3, 4)]
 
     response = client.post(f"/desk/{publication.slug}/referrals/", tier_data(*rows, total=4))
 

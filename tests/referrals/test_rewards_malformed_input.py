@@ -12,9 +12,8 @@ def tier_data(threshold: str) -> dict:
     for index, (row_threshold, months) in enumerate(rows):
         data |= {
             f"tier-{index}-threshold": row_threshold,
-            f"tier-{index}-kind": "months",
-            f"tier-{index}-months": months,
-            f"tier-{index}-description": "",
+            f"tier-{index}-kind": "custom",
+            f"tier-{index}-description": f"A reward worth {months} mugs",
         }
     return data
 

@@ -13,6 +13,9 @@ from masthead.referrals.models import RewardKind
 MAX_THRESHOLD = services.MAX_THRESHOLD
 
 
+KIND_LABELS = {RewardKind.MONTHS: "Months of paid access", RewardKind.CUSTOM: "Custom reward"}
+
+
 class TierForm(forms.Form):
     threshold = forms.IntegerField(
         label="Referrals needed",
@@ -26,11 +29,8 @@ class TierForm(forms.Form):
     )
     kind = forms.ChoiceField(
         label="Reward",
-        choices=[
-            (RewardKind.MONTHS, "Months of paid access"),
-            (RewardKind.CUSTOM, "Custom reward"),
-        ],
-        initial=RewardKind.MONTHS,
+        required=False,  # a row without a threshold is no tier; the service asks for a kind
+        error_messages={"invalid_choice": "Choose a kind of reward that is offered."},
     )
     months = forms.IntegerField(
         label="Months of paid access",
@@ -48,6 +48,18 @@ class TierForm(forms.Form):
         max_length=200,
         error_messages={"max_length": "Describe the reward in 200 characters or fewer."},
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only the kinds offered now (services.offered_reward_kinds): while no paid plan exists,
+        # "Months of paid access" is neither shown nor accepted, and its field is left out.
+        offered = services.offered_reward_kinds()
+        self.fields["kind"].choices = [
+            (kind, KIND_LABELS[kind]) for kind in RewardKind.values if kind in offered
+        ]
+        self.fields["kind"].initial = offered[0]
+        if RewardKind.MONTHS not in offered:
+            del self.fields["months"]
 
     def clean(self):
         data = super().clean()
@@ -91,11 +103,14 @@ TierFormSet = forms.formset_factory(
 
 def tier_formset(publication, data=None) -> BaseTierFormSet:
     tiers = list(publication.reward_tiers.order_by("position"))
+    offered = services.offered_reward_kinds()
     if tiers:
+        # A tier of a kind no longer offered keeps its threshold; the writer picks a reward
+        # that exists (the page says which tiers are not offered).
         initial = [
             {
                 "threshold": tier.threshold,
-                "kind": tier.kind,
+                "kind": tier.kind if tier.kind in offered else offered[0],
                 "months": tier.months,
                 "description": tier.description,
             }
@@ -103,8 +118,8 @@ def tier_formset(publication, data=None) -> BaseTierFormSet:
         ]
     else:
         initial = [
-            {"threshold": threshold, "kind": RewardKind.MONTHS, "months": months}
-            for threshold, months in zip(services.DEFAULT_THRESHOLDS, (1, 3, 12), strict=True)
+            {"threshold": threshold, "kind": offered[0]}
+            for threshold in services.DEFAULT_THRESHOLDS
         ]
     formset = TierFormSet(data, initial=initial, prefix="tier")
     return formset

@@ -7,6 +7,7 @@ from django.db.models import Count, Max, Q
 from masthead.publications.links import publication_root
 from masthead.publications.models import Publication
 from masthead.referrals.models import Recommendation, ReferralCode, RewardGrant, RewardTier
+from masthead.referrals.services import offered_reward_kinds
 from masthead.subscriptions.models import SubscriptionStatus
 
 LEADERBOARD_SIZE = 100
@@ -98,7 +99,21 @@ def rewards_of(publication: Publication, person) -> list[RewardGrant]:
 
 
 def reward_tiers(publication: Publication) -> list[RewardTier]:
-    return list(RewardTier.objects.filter(publication=publication).order_by("position"))
+    """The tiers readers are promised: only kinds of reward that are offered now."""
+    return list(
+        RewardTier.objects.filter(
+            publication=publication, kind__in=offered_reward_kinds()
+        ).order_by("position")
+    )
+
+
+def unoffered_tiers(publication: Publication) -> list[RewardTier]:
+    """Saved tiers of a kind not offered now (months before paid plans): shown to the desk only."""
+    return list(
+        RewardTier.objects.filter(publication=publication)
+        .exclude(kind__in=offered_reward_kinds())
+        .order_by("position")
+    )
 
 
 @dataclass(frozen=True)

@@ -185,6 +185,15 @@ def set_appear_anonymously(publication: Publication, person, appear_anonymously:
     ReferralCode.objects.filter(id=code.id).update(appear_anonymously=appear_anonymously)
 
 
+def offered_reward_kinds() -> list[str]:
+    """The kinds of reward a writer may offer now: the one place this rule lives.
+
+    Months of paid access return here once billing exists; until there is a paid plan to give,
+    a tier promising paid access would promise nothing, so only custom rewards are offered.
+    """
+    return [RewardKind.CUSTOM]
+
+
 # Beyond any publication's referrals, and within every database's integer column.
 MAX_THRESHOLD = 1_000_000
 

@@ -49,10 +49,8 @@ def set_anonymity(request):
         raise Http404("You are not subscribed to this publication.")
     is_anonymous = request.POST.get("appear_anonymously") == "1"
     services.set_appear_anonymously(publication, request.user, is_anonymous)
-    if is_anonymous:
-        messages.success(request, f"You appear as “{queries.ANONYMOUS}” on the Leaderboard.")
-    else:
-        messages.success(request, "You appear with your name on the Leaderboard.")
+    code = services.referral_code_for(publication, request.user)
+    messages.success(request, f"You appear as “{queries.public_name(code)}” on the Leaderboard.")
     return redirect_to_next(request, reverse("referrals:leaderboard"))
 
 
@@ -84,6 +82,7 @@ def desk_rewards(request, publication_slug):
         "desk_publication": publication,
         "membership": membership,
         "formset": formset,
+        "unoffered_tiers": queries.unoffered_tiers(publication),
         "entries": queries.leaderboard(publication)[:10],
     }
     status = 400 if request.method == "POST" else 200
