@@ -67,46 +67,43 @@ def unsubscribe_headers(subscription: Subscription) -> tuple[str, dict]:
     }
 
 
-@task()
-def send_welcome(subscription_id: int, attempt: int = 0) -> None:
+def _send_to_active_subscriber(template: str, subscription_id: int, task, attempt: int, **urls):
+    """One of the emails an active subscriber gets (welcome, already subscribed): from the
+    publication, with its home and unsubscribe links and the one-click headers."""
     subscription = _load(subscription_id)
     if subscription is None or subscription.status != SubscriptionStatus.ACTIVE:
         return
     publication = subscription.publication
     unsubscribe_url, headers = unsubscribe_headers(subscription)
+    links = {name: publication_link(publication, view) for name, view in urls.items()}
     message = build_email(
-        "welcome",
+        template,
         subscription.person.email,
         {
             "publication": publication,
             "home_url": publication_link(publication, "posts:home"),
             "unsubscribe_url": unsubscribe_url,
+            **links,
         },
         from_email=publication_sender(publication),
         headers=headers,
     )
-    send_system_mail(message, task=send_welcome, args=[subscription_id], attempt=attempt)
+    send_system_mail(message, task=task, args=[subscription_id], attempt=attempt)
+
+
+@task()
+def send_welcome(subscription_id: int, attempt: int = 0) -> None:
+    _send_to_active_subscriber("welcome", subscription_id, send_welcome, attempt)
 
 
 @task()
 def send_already_subscribed(subscription_id: int, attempt: int = 0) -> None:
     """Someone asked to subscribe an address that already is: tell the address, and how to
     manage its subscription."""
-    subscription = _load(subscription_id)
-    if subscription is None or subscription.status != SubscriptionStatus.ACTIVE:
-        return
-    publication = subscription.publication
-    unsubscribe_url, headers = unsubscribe_headers(subscription)
-    message = build_email(
+    _send_to_active_subscriber(
         "already_subscribed",
-        subscription.person.email,
-        {
-            "publication": publication,
-            "home_url": publication_link(publication, "posts:home"),
-            "account_url": publication_link(publication, "accounts:account"),
-            "unsubscribe_url": unsubscribe_url,
-        },
-        from_email=publication_sender(publication),
-        headers=headers,
+        subscription_id,
+        send_already_subscribed,
+        attempt,
+        account_url="accounts:account",
     )
-    send_system_mail(message, task=send_already_subscribed, args=[subscription_id], attempt=attempt)
