@@ -122,10 +122,12 @@ def test_scheduling_enqueues_the_publishing_task_for_that_time(author_client, pu
     assert task.args_kwargs == {"args": [draft.id, moment.isoformat()], "kwargs": {}}
 
 
-def test_the_schedule_time_is_read_in_the_installs_time_zone(
+def test_the_schedule_time_is_read_in_the_publications_time_zone(
     author_client, publication, draft, settings
 ):
-    settings.TIME_ZONE = "Europe/Paris"
+    settings.TIME_ZONE = "Asia/Tokyo"  # the install's zone is not the one the writer keeps
+    publication.time_zone = "Europe/Paris"
+    publication.save(update_fields=["time_zone"])
 
     author_client.post(
         edit_url(draft), editor_data(action="schedule", publish_at="2031-01-15T10:00")

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 
 from masthead.chat.models import ChatEvent, ChatImage, ChatMessage, ChatReaction, Reaction
+from masthead.core.time_zones import in_time_zone_of
 
 REPLAY_LIMIT = 500  # events per catch-up; a client further behind reloads the page
 
@@ -91,7 +92,8 @@ def with_display_data(messages: list[ChatMessage]) -> list[ChatMessage]:
 def render_message(message: ChatMessage) -> str:
     if not hasattr(message, "reaction_summary"):
         with_display_data([message])
-    return render_to_string("chat/_message.html", {"message": message})
+    with in_time_zone_of(message.publication):
+        return render_to_string("chat/_message.html", {"message": message})
 
 
 def message_payload(message: ChatMessage) -> dict:

@@ -9,10 +9,18 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 
+from masthead.core.time_zones import in_time_zone_of
+
 
 def build_email(
     name: str, to: str, context: dict, *, from_email: str = "", headers: dict | None = None
 ) -> EmailMultiAlternatives:
+    """The message, its dates and times in the time zone of the context's publication."""
+    with in_time_zone_of(context.get("publication")):
+        return _build_email(name, to, context, from_email=from_email, headers=headers)
+
+
+def _build_email(name, to, context, *, from_email, headers) -> EmailMultiAlternatives:
     subject = render_to_string(f"email/{name}/subject.txt", context).strip()
     subject = " ".join(subject.split())  # never a newline in a header
     message = EmailMultiAlternatives(

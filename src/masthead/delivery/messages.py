@@ -20,6 +20,7 @@ import nh3
 from django.conf import settings
 from django.template.loader import render_to_string
 
+from masthead.core.time_zones import in_time_zone_of
 from masthead.delivery.email_html import (
     COLUMN_WIDTH,
     accent_color,
@@ -142,6 +143,11 @@ def _render_html(context: dict) -> str:
 
 def render_newsletter(post, *, is_preview: bool) -> RenderedBodies:
     """The newsletter for a post with placeholders for everything that differs per recipient."""
+    with in_time_zone_of(post.publication):
+        return _render_newsletter(post, is_preview=is_preview)
+
+
+def _render_newsletter(post, *, is_preview: bool) -> RenderedBodies:
     context = _newsletter_context(post, is_preview=is_preview)
     context["body_text"] = html_to_text(context["body_html"])
     subject = " ".join(render_to_string("email/newsletter/subject.txt", context).split())
@@ -154,7 +160,8 @@ def render_newsletter(post, *, is_preview: bool) -> RenderedBodies:
 
 def render_newsletter_html(post, *, is_preview: bool) -> str:
     """render_newsletter(...).html alone, without the work the text part and subject take."""
-    return _render_html(_newsletter_context(post, is_preview=is_preview))
+    with in_time_zone_of(post.publication):
+        return _render_html(_newsletter_context(post, is_preview=is_preview))
 
 
 LINK = re.compile(r'(<a\s[^>]*?href=")(https?://[^"]+)("[^>]*>)(.*?)</a>', re.I | re.S)

@@ -140,7 +140,7 @@ def _render_editor(request, membership, form, post=None, *, is_previewing=False)
             if post is not None and post.is_public
             else ""
         ),
-        "time_zone": settings.TIME_ZONE,
+        "time_zone": timezone.get_current_timezone_name(),
         "max_upload": images.describe_size(settings.MAX_IMAGE_UPLOAD_BYTES),
         "max_upload_bytes": settings.MAX_IMAGE_UPLOAD_BYTES,
         "is_autosaved": post is None or post.status != PostStatus.PUBLISHED,
@@ -302,7 +302,7 @@ def _confirm_send(request, membership, form, post):
         "post": post,
         "action": data["action"],
         "publish_at_display": _local(publish_at) if publish_at else "",
-        "time_zone": settings.TIME_ZONE,
+        "time_zone": timezone.get_current_timezone_name(),
         "recipient_count": newsletter_recipient_count(publication),
         "resend": resend,
         "urls": _editor_urls(publication.slug, post),

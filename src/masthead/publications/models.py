@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from masthead.core.time_zones import default_time_zone
+
 
 class CommentPolicy(models.TextChoices):
     SIGNED_IN = "signed_in", "Everyone signed in"
@@ -25,6 +27,8 @@ class Publication(models.Model):
     postal_address = models.TextField(max_length=500, blank=True)
     # og:image of pages without an image of their own (a post's cover comes first).
     social_image = models.ImageField(upload_to="social/", blank=True)
+    # Dates and times on its pages, in its desk and in its emails are in this zone.
+    time_zone = models.CharField(max_length=64, default=default_time_zone)
     created_at = models.DateTimeField(default=timezone.now)
     comment_policy = models.CharField(
         max_length=12, choices=CommentPolicy.choices, default=CommentPolicy.SIGNED_IN

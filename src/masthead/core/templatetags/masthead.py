@@ -1,4 +1,8 @@
-"""Template filters for how Masthead writes dates and bylines, and sizes its images."""
+"""Template filters for how Masthead writes dates and bylines, and sizes its images.
+
+Dates and times are written one way everywhere: "Sep 2" for a day and "Sep 2 · 14:00" for a
+moment ("Dec 22, 2024" and "Dec 22, 2024 · 09:05" outside the current year), in the time zone
+that is active: the publication's, which its pages, desk, broadcasts and emails activate."""
 
 from django import template
 from django.utils import timezone
@@ -10,15 +14,23 @@ register = template.Library()
 
 
 @register.filter
-def short_date(moment) -> str:
+def short_date(value) -> str:
     """ "Sep 2" within the current year, "Dec 22, 2024" otherwise, as newsletter archives do."""
-    if moment is None:
+    if value is None:
         return ""
-    local = timezone.localtime(moment)
+    local = timezone.localtime(value)
     day = f"{local:%b} {local.day}"
     if local.year == timezone.localtime().year:
         return day
     return f"{day}, {local.year}"
+
+
+@register.filter
+def moment(value) -> str:
+    """ "Sep 2 · 14:00": a day as short_date writes it, and the time on a 24-hour clock."""
+    if value is None:
+        return ""
+    return f"{short_date(value)} · {timezone.localtime(value):%H:%M}"
 
 
 @register.filter

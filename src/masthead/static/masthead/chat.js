@@ -587,23 +587,8 @@
 
   // Per-viewer controls on a message ---------------------------------------------------------
 
-  function localTime(article) {
-    const time = article.querySelector(".chat-message__meta time[datetime]");
-    if (!time) return;
-    const moment = new Date(time.getAttribute("datetime"));
-    if (Number.isNaN(moment.getTime())) return;
-    time.textContent = moment.toLocaleString(undefined, {
-      month: "short",
-      day: "numeric",
-      hour: "2-digit",
-      minute: "2-digit",
-    });
-    time.title = moment.toLocaleString();
-  }
-
   function decorate(article) {
     if (!article || !article.matches(".chat-message")) return;
-    localTime(article);
     article.querySelectorAll(".chat-reaction").forEach((button) => {
       const people = (button.dataset.people || "").split(",").filter(Boolean).map(Number);
       button.setAttribute("aria-pressed", String(people.includes(me)));
