@@ -4,7 +4,8 @@ import datetime as dt
 
 import pytest
 
-from masthead.referrals.models import RewardGrant, RewardTier
+from masthead.referrals import services
+from masthead.referrals.models import RewardGrant, RewardKind, RewardTier
 from masthead.referrals.services import (
     complimentary_access_until,
     record_confirmed_referral,
@@ -21,8 +22,28 @@ TIERS = [
 ]
 
 
+@pytest.fixture
+def months_offered(monkeypatch):
+    """The day paid plans exist: months of paid access are offered again (issue 13's billing)."""
+    kinds = [RewardKind.CUSTOM, RewardKind.MONTHS]
+    monkeypatch.setattr(services, "offered_reward_kinds", lambda: kinds)
+
+
+def test_a_months_tier_is_not_granted_while_paid_access_is_not_offered(
+    publication, referrer, code, run_worker
+):
+    save_reward_tiers(publication, TIERS)  # saved while months were offered
+    refer(publication, code, "one@example.com")
+    refer(publication, code, "two@example.com")
+    refer(publication, code, "three@example.com")
+    run_worker()
+
+    assert [grant.description for grant in RewardGrant.objects.all()] == ["A <b>signed</b> mug"]
+    assert complimentary_access_until(publication, referrer) is None
+
+
 def test_reaching_a_tier_grants_its_reward_once_with_one_email(
-    publication, referrer, code, smtp_sink, run_worker
+    publication, referrer, code, smtp_sink, run_worker, months_offered
 ):
     save_reward_tiers(publication, TIERS)
     refer(publication, code, "one@example.com")
@@ -44,7 +65,7 @@ def test_reaching_a_tier_grants_its_reward_once_with_one_email(
 
 
 def test_a_custom_reward_is_described_in_the_email_as_text(
-    publication, referrer, code, smtp_sink, run_worker
+    publication, referrer, code, smtp_sink, run_worker, months_offered
 ):
     save_reward_tiers(publication, TIERS)
     for number in range(3):
@@ -58,7 +79,9 @@ def test_a_custom_reward_is_described_in_the_email_as_text(
     assert "A &lt;b&gt;signed&lt;/b&gt; mug" in custom.html
 
 
-def test_a_referral_who_unsubscribes_does_not_take_the_reward_back(publication, referrer, code):
+def test_a_referral_who_unsubscribes_does_not_take_the_reward_back(
+    publication, referrer, code, months_offered
+):
     save_reward_tiers(publication, TIERS)
     refer(publication, code, "one@example.com")
     leaver = refer(publication, code, "two@example.com")
@@ -69,7 +92,7 @@ def test_a_referral_who_unsubscribes_does_not_take_the_reward_back(publication, 
 
 
 def test_a_tier_is_not_granted_twice_after_dropping_and_reaching_it_again(
-    publication, referrer, code
+    publication, referrer, code, months_offered
 ):
     save_reward_tiers(publication, TIERS)
     refer(publication, code, "one@example.com")
@@ -89,7 +112,7 @@ def test_unconfirmed_sign_ups_grant_nothing(publication, referrer, code):
     assert not RewardGrant.objects.exists()
 
 
-def test_months_of_complimentary_access_stack(publication, referrer, code):
+def test_months_of_complimentary_access_stack(publication, referrer, code, months_offered):
     save_reward_tiers(
         publication,
         [
@@ -198,7 +221,9 @@ def test_the_service_refuses_more_than_three_tiers(publication):
         )
 
 
-def test_the_referrer_sees_their_rewards_on_the_leaderboard(client, publication, referrer, code):
+def test_the_referrer_sees_their_rewards_on_the_leaderboard(
+    client, publication, referrer, code, months_offered
+):
     save_reward_tiers(publication, TIERS)
     refer(publication, code, "one@example.com")
     refer(publication, code, "two@example.com")

@@ -129,11 +129,17 @@ def record_confirmed_referral(subscription: Subscription) -> Referral | None:
 
 
 def grant_reached_rewards(code: ReferralCode) -> list[RewardGrant]:
-    """Grant every tier the referrer has reached and not yet received; each exactly once."""
+    """Grant every tier the referrer has reached and not yet received; each exactly once.
+
+    A tier of a kind not offered now (months of paid access, saved before paid plans were
+    withdrawn) is not granted: its promise could not be kept.
+    """
     from masthead.referrals.tasks import send_reward_email
 
     count = active_referral_count(code)
-    tiers = RewardTier.objects.filter(publication_id=code.publication_id, threshold__lte=count)
+    tiers = RewardTier.objects.filter(
+        publication_id=code.publication_id, threshold__lte=count, kind__in=offered_reward_kinds()
+    )
     granted = []
     for tier in tiers:
         if RewardGrant.objects.filter(tier=tier, person_id=code.person_id).exists():
