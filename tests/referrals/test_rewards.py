@@ -188,7 +188,7 @@ def test_an_empty_row_removes_a_tier(client, publication, owner):
         (({"threshold": "-2"},), "must be at least 1"),
         (({"threshold": "2", "kind": "months", "months": "1"},), "Choose a kind of reward that is offered"),
         (({"threshold": "2", "kind": "custom", "description": "x" * 201},), "200 characters or fewer"),
-        (({"threshold": "2", "kind": "custom", "description": "  "},), "Describe the reward"),
+        (({"threshold": "3", "kind": "custom", "description": "  "},), "Describe the reward"),
         (({"threshold": "two"},), "Enter a whole number"),
     ],
 )  # fmt: skip
@@ -234,3 +234,32 @@ def test_the_referrer_sees_their_rewards_on_the_leaderboard(
     assert response.status_code == 200
     assert b"Your rewards: 1 month of complimentary paid access." in response.content
     assert b"Complimentary paid access until" in response.content
+
+
+def test_suggested_rows_left_untouched_are_no_tiers(client, publication, owner):
+    client.force_login(owner)
+    suggested = [2, 10, 25]
+    data = tier_data(*({"threshold": n, "description": ""} for n in suggested))
+    data["tier-INITIAL_FORMS"] = "3"  # as the page sends it
+    data["tier-0-description"] = "A shout-out in the next post"
+
+    response = client.post(f"/desk/{publication.slug}/referrals/", data)
+
+    assert response.status_code == 302
+    assert list(RewardTier.objects.values_list("threshold", "description")) == [
+        (2, "A shout-out in the next post")
+    ]
+
+
+def test_a_suggested_row_whose_threshold_was_changed_asks_for_its_reward(
+    client, publication, owner
+):
+    client.force_login(owner)
+    data = tier_data(*({"threshold": n, "description": ""} for n in [2, 12, 25]))
+    data["tier-INITIAL_FORMS"] = "3"
+
+    response = client.post(f"/desk/{publication.slug}/referrals/", data)
+
+    assert response.status_code == 400
+    assert response.context["formset"].errors[1] == {"description": ["Describe the reward."]}
+    assert not RewardTier.objects.exists()

@@ -49,8 +49,10 @@ class TierForm(forms.Form):
         error_messages={"max_length": "Describe the reward in 200 characters or fewer."},
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, is_suggestion=False, **kwargs):
         super().__init__(*args, **kwargs)
+        # A row the desk suggests (a threshold, no reward yet) is no tier until it is touched.
+        self.is_suggestion = is_suggestion
         # Only the kinds offered now (services.offered_reward_kinds): while no paid plan exists,
         # "Months of paid access" is neither shown nor accepted, and its field is left out.
         offered = services.offered_reward_kinds()
@@ -64,6 +66,9 @@ class TierForm(forms.Form):
     def clean(self):
         data = super().clean()
         if data.get("threshold") is None:
+            return data
+        if self.is_suggestion and not self.has_changed():
+            data["threshold"] = None
             return data
         if data.get("kind") == RewardKind.MONTHS and not data.get("months"):
             self.add_error("months", "Give between 1 and 24 months.")
@@ -121,7 +126,9 @@ def tier_formset(publication, data=None) -> BaseTierFormSet:
             {"threshold": threshold, "kind": offered[0]}
             for threshold in services.DEFAULT_THRESHOLDS
         ]
-    formset = TierFormSet(data, initial=initial, prefix="tier")
+    formset = TierFormSet(
+        data, initial=initial, prefix="tier", form_kwargs={"is_suggestion": not tiers}
+    )
     return formset
 
 
