@@ -1,10 +1,11 @@
 """What a send came to: deliveries counted by outcome, and the most common reasons for those that
 did not (yet) arrive; each in one query, for one send or a page of them."""
 
-from django.db.models import Count, F, Max, Q, Window
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Window
 from django.db.models.functions import Length, RowNumber, Substr
 
-from masthead.delivery.models import Delivery, DeliveryState
+from masthead.delivery.models import Delivery, DeliveryState, Suppression
+from masthead.subscriptions.models import Subscription, SubscriptionStatus
 
 # A queued delivery that was tried and refused for now (greylisting, a full mailbox, a 4xx)
 # waits for its next attempt at next_attempt_at.
@@ -22,6 +23,19 @@ OUTCOMES = {
 HAS_REASON = Q(state__in=[DeliveryState.BOUNCED, DeliveryState.FAILED]) | RETRYING
 REASON_CHARS = 120  # a server's reply can be paragraphs long; its first line says enough
 NO_REASON = "No reason recorded"
+
+
+def newsletter_recipients(publication_id: int) -> QuerySet[Subscription]:
+    """Who a newsletter goes to: active subscribers whose address is suppressed neither for this
+    publication nor for all. Fan-out copies these rows into deliveries (in SQL); the desk counts
+    them before asking to send."""
+    suppressed = Suppression.objects.filter(
+        Q(publication_id=publication_id) | Q(publication__isnull=True),
+        email=OuterRef("person__email"),
+    )
+    return Subscription.objects.filter(
+        ~Exists(suppressed), publication_id=publication_id, status=SubscriptionStatus.ACTIVE
+    )
 
 
 def outcomes_by_send(send_ids) -> dict[int, dict[str, int]]:

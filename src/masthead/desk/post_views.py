@@ -20,8 +20,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from masthead.core import images
-from masthead.delivery.bounces import suppressions_for
 from masthead.delivery.clipping import clip_notice, newsletter_html_size
+from masthead.delivery.queries import newsletter_recipients
 from masthead.desk.lookups import get_membership
 from masthead.desk.post_forms import (
     MAX_BODY_CHARS,
@@ -36,7 +36,6 @@ from masthead.posts import services
 from masthead.posts.models import Audience, Post, PostStatus
 from masthead.posts.paywall import PAYWALL_MARKER, PaywallSplit, split_at_paywall
 from masthead.publications.links import publication_root, site_path
-from masthead.subscriptions.models import Subscription, SubscriptionStatus
 
 
 def _page_number(request) -> int:
@@ -256,15 +255,8 @@ def post_edit(request, publication_slug, post_id):
 
 
 def newsletter_recipient_count(publication) -> int:
-    """How many people a newsletter would go to now: active subscribers whose address is not
-    suppressed for this publication or for all. The rule is fan_out's (_insert_deliveries, in
-    SQL); the suppressions are the ones delivery.bounces.suppressions_for lists."""
-    suppressed = suppressions_for(publication).order_by().values("email")
-    return (
-        Subscription.objects.filter(publication=publication, status=SubscriptionStatus.ACTIVE)
-        .exclude(person__email__in=suppressed)
-        .count()
-    )
+    """How many people a newsletter would go to now: those fan-out would write deliveries for."""
+    return newsletter_recipients(publication.id).count()
 
 
 def _confirm_send(request, membership, form, post):

@@ -1,8 +1,8 @@
 """Fan-out: a send per post, with one delivery row per confirmed, unsuppressed subscriber
 written before anything is sent, and the choices fan-out reads (tracking, suppressions)."""
 
-from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Value
 from django.utils import timezone
 
 from masthead.core.mail import publication_sender
@@ -17,8 +17,8 @@ from masthead.delivery.models import (
     Suppression,
     SuppressionReason,
 )
+from masthead.delivery.queries import newsletter_recipients
 from masthead.delivery.services.limits import task_chains
-from masthead.subscriptions.models import Subscription, SubscriptionStatus
 
 
 def newsletter_for(post) -> Send | None:
@@ -118,35 +118,24 @@ def create_test_send(post, email: str) -> Send:
 
 
 def _insert_deliveries(send: Send) -> int:
-    """INSERT ... SELECT: the database copies the subscriber list; no Python object per row."""
-    delivery = Delivery._meta.db_table
-    subscription = Subscription._meta.db_table
-    person = get_user_model()._meta.db_table
-    suppression = Suppression._meta.db_table
-    sql = f"""
-        INSERT INTO {delivery}
-            (send_id, subscription_id, email, state, attempts, next_attempt_at, last_error,
-             claimed_by, claimed_at, sent_at, message_id, opened_at, click_count)
-        SELECT %s, s.id, p.email, %s, 0, NULL, '', '', NULL, NULL, '', NULL, 0
-        FROM {subscription} s JOIN {person} p ON p.id = s.person_id
-        WHERE s.publication_id = %s AND s.status = %s
-          AND NOT EXISTS (
-            SELECT 1 FROM {suppression} x
-            WHERE x.email = p.email
-              AND (x.publication_id IS NULL OR x.publication_id = %s))
-        ORDER BY s.id
-    """  # noqa: S608 - table names come from models, values are parameters
+    """INSERT ... SELECT: the database copies the recipients (queries.newsletter_recipients) into
+    deliveries; no Python object per row."""
+    columns = {
+        "send_id": Value(send.id),
+        "subscription_id": F("id"),
+        "email": F("person__email"),
+        "state": Value(DeliveryState.QUEUED),
+        "attempts": Value(0),
+        "last_error": Value(""),
+        "claimed_by": Value(""),
+        "message_id": Value(""),
+        "click_count": Value(0),
+    }
+    rows = newsletter_recipients(send.publication_id).order_by("id").values_list(*columns.values())
+    select, params = rows.query.sql_with_params()
+    sql = f"INSERT INTO {Delivery._meta.db_table} ({', '.join(columns)}) {select}"
     with connection.cursor() as cursor:
-        cursor.execute(
-            sql,
-            [
-                send.id,
-                DeliveryState.QUEUED,
-                send.publication_id,
-                SubscriptionStatus.ACTIVE,
-                send.publication_id,
-            ],
-        )
+        cursor.execute(sql, params)
         return cursor.rowcount
 
 
