@@ -127,3 +127,26 @@ def run_worker(db, monkeypatch):
         call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
 
     return run
+
+
+@pytest.fixture(scope="session")
+def localstripe_base():
+    """localstripe's base URL, one process for the session (see tests/stripe_standin.py)."""
+    from tests import stripe_standin
+
+    require_service(stripe_standin.is_installed(), "localstripe is not installed")
+    with stripe_standin.running_localstripe() as base:
+        yield base
+
+
+@pytest.fixture
+def stripe_on(settings, localstripe_base):
+    """Paid subscriptions configured against an empty localstripe."""
+    from tests import stripe_standin
+
+    stripe_standin.flush(localstripe_base)
+    settings.STRIPE_SECRET_KEY = stripe_standin.SECRET_KEY
+    settings.STRIPE_PUBLISHABLE_KEY = stripe_standin.PUBLISHABLE_KEY
+    settings.STRIPE_WEBHOOK_SECRET = stripe_standin.WEBHOOK_SECRET
+    settings.STRIPE_API_BASE = localstripe_base
+    return localstripe_base

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "masthead.referrals",
     "masthead.notes",
     "masthead.chat",
+    "masthead.billing",
 ]
 
 MIDDLEWARE = [
@@ -210,6 +211,12 @@ ANYMAIL = {"WEBHOOK_SECRET": env_secret("MASTHEAD_EMAIL_WEBHOOK_SECRET")}  # "us
 # Mailgun's bounce webhook answers 404.
 if env_secret("MASTHEAD_MAILGUN_WEBHOOK_SIGNING_KEY"):
     ANYMAIL["MAILGUN_WEBHOOK_SIGNING_KEY"] = env_secret("MASTHEAD_MAILGUN_WEBHOOK_SIGNING_KEY")
+# Paid subscriptions, on Stripe. Without the secret and publishable keys paid features are
+# hidden; MASTHEAD_STRIPE_API_BASE points at a stand-in (localstripe) instead of Stripe's API.
+STRIPE_SECRET_KEY = env_secret("MASTHEAD_STRIPE_SECRET_KEY")
+STRIPE_PUBLISHABLE_KEY = env_secret("MASTHEAD_STRIPE_PUBLISHABLE_KEY")
+STRIPE_WEBHOOK_SECRET = env_secret("MASTHEAD_STRIPE_WEBHOOK_SECRET")
+STRIPE_API_BASE = env_secret("MASTHEAD_STRIPE_API_BASE").rstrip("/")
 # DKIM signing of newsletters sent over SMTP (an ESP signs for itself).
 DKIM_PRIVATE_KEY = env_secret("MASTHEAD_DKIM_PRIVATE_KEY")
 DKIM_SELECTOR = env_str("MASTHEAD_DKIM_SELECTOR")
@@ -310,5 +317,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("MASTHEAD_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # stripe-python logs every request at INFO; its errors reach us as exceptions.
+        "stripe": {"level": "WARNING"},
+    },
 }

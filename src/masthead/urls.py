@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("masthead.accounts.urls")),
     path("", include("masthead.delivery.urls")),
     path("", include("masthead.delivery.bounce_urls")),
+    path("", include("masthead.billing.urls")),
     path("", include("masthead.subscriptions.urls")),
     path("", include("masthead.posts.urls")),
     path("", include("masthead.engagement.urls")),

@@ -221,9 +221,9 @@ def test_the_room_page_costs_the_same_queries_however_many_threads(
         reply(writer, publication, thread)
         services.toggle_reaction(subscriber, publication, message_id=thread.id, reaction="heart")
     signed_in(client, subscriber)
-    # Publication, session, person, access (5), the newest event, threads, reactions (2),
-    # images, unread counts (2), the visit (first time: insert), the header's "subscribed?" = 22.
-    with django_assert_max_num_queries(22):
+    # Publication, session, person, access (5, paid access 1), the newest event, threads, reactions (2),
+    # images, unread counts (2), the visit (first time: insert), the header's "subscribed?" = 23.
+    with django_assert_max_num_queries(23):
         response = client.get(ROOM)
     assert response.status_code == 200
     assert len(response.context["page"].threads) == 20

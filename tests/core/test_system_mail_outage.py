@@ -263,7 +263,7 @@ def test_a_reward_email_met_by_an_outage_is_sent_once_when_the_relay_is_back(
     from tests.referrals.conftest import confirm, refer, sign_up
 
     referrer = make_person(name="Rhea Referrer", email="rhea@example.com")
-    save_reward_tiers(publication, [{"threshold": 1, "kind": "months", "months": 1}])
+    save_reward_tiers(publication, [{"threshold": 1, "kind": "custom", "description": "A mug"}])
     with relay_down(smtp_sink):
         with at(0):
             confirm(sign_up(publication, referrer.email))

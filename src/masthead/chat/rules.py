@@ -1,12 +1,13 @@
 """Who may read the chat, start threads, reply, react and moderate. Each rule answers with the
 reason the person may not, or None; the reasons are safe to show.
 
-Paid subscriptions do not exist yet: "paid" settings admit the publication's staff only, and
-`is_paid_subscriber` is the one place that changes when they arrive.
+"Paid" settings admit whoever has paid access (billing.access: paying readers, comps, gifts,
+group seats, the publication's staff).
 """
 
 from dataclasses import dataclass
 
+from masthead.billing.access import has_paid_access
 from masthead.chat.models import ChatMessage, ChatMute, ChatReaders, ChatSettings, ChatStarters
 from masthead.engagement.rules import SIGN_IN_FIRST, is_banned, is_subscriber, role_of
 
@@ -24,7 +25,7 @@ NOT_STAFF = "Only the publication's writers can do that."
 
 
 def is_paid_subscriber(person, publication_id: int) -> bool:
-    return False
+    return has_paid_access(person, publication_id)
 
 
 def settings_for(publication) -> ChatSettings:

@@ -8,6 +8,7 @@ services refuse with it and the post page explains it without a second set of ru
 
 from django.core.exceptions import PermissionDenied
 
+from masthead.billing.access import has_paid_access
 from masthead.engagement.models import Ban
 from masthead.posts.models import Post
 from masthead.publications.models import CommentPolicy, Membership, Role
@@ -87,6 +88,8 @@ def comment_refusal(person, post: Post, role: str | None = None) -> str | None:
     if role is not None:
         return None
     if policy == CommentPolicy.SUBSCRIBERS and is_subscriber(person, post.publication_id):
+        return None
+    if policy == CommentPolicy.PAID and has_paid_access(person, post.publication_id):
         return None
     return PAID_ONLY if policy == CommentPolicy.PAID else SUBSCRIBERS_ONLY
 

@@ -10,6 +10,7 @@ from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from masthead.billing.access import has_paid_access
 from masthead.posts.models import Post, PostAuthor, PostSlugRedirect, PostStatus
 from masthead.publications.models import Publication
 
@@ -120,10 +121,9 @@ def is_whole_for_everyone(post: Post) -> bool:
 
 
 def can_read_full_post(person, post: Post) -> bool:
-    """The one rule of who reads a post whole. Paid posts are whole only for their publication's
-    staff until paid subscriptions exist; everyone else, and every email, gets the preview."""
+    """The one rule of who reads a post whole: everyone, for a free post; for a paid post, whoever
+    has paid access to its publication (billing.access: paying, comped, gifted, a group seat,
+    its staff). Everyone else gets the preview."""
     if is_whole_for_everyone(post):
         return True
-    if not person.is_authenticated:
-        return False
-    return post.publication.memberships.filter(person=person).exists()
+    return has_paid_access(person, post.publication_id)

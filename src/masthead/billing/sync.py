@@ -1,0 +1,94 @@
+"""Mirror Stripe's subscriptions onto their rows. What Stripe says now is the truth: every event
+about a subscription leads to reading it again from Stripe, so events that come late, twice or
+out of order all end in the same row."""
+
+import datetime as dt
+
+from django.db import transaction
+from django.utils import timezone
+
+from masthead.billing import gateway
+from masthead.billing.models import PaidSubscription, Plan
+from masthead.subscriptions.models import Subscription, SubscriptionStatus
+
+# The metadata key on a Stripe subscription that names the Masthead subscription row it pays for.
+ROW_KEY = "masthead_subscription"
+ENDED_STATUSES = ("canceled", "incomplete_expired")
+
+
+def _moment(seconds) -> dt.datetime | None:
+    if seconds in (None, ""):
+        return None
+    return dt.datetime.fromtimestamp(int(seconds), tz=dt.UTC)
+
+
+def _period_end(data: dict) -> dt.datetime | None:
+    """current_period_end: on the subscription in older API versions, on its item in newer."""
+    if data.get("current_period_end"):
+        return _moment(data["current_period_end"])
+    items = (data.get("items") or {}).get("data") or []
+    return _moment(items[0].get("current_period_end")) if items else None
+
+
+def _plan_id(data: dict) -> str:
+    items = (data.get("items") or {}).get("data") or []
+    if not items:
+        return ""
+    item = items[0]
+    return (item.get("plan") or {}).get("id") or (item.get("price") or {}).get("id") or ""
+
+
+def refresh(stripe_subscription_id: str) -> PaidSubscription | None:
+    """Read the subscription from Stripe and write it onto its row; None when it is not one of
+    this install's (no row names it and its metadata names none)."""
+    data = gateway.client().v1.subscriptions.retrieve(stripe_subscription_id).to_dict()
+    return mirror(data)
+
+
+@transaction.atomic
+def mirror(data: dict) -> PaidSubscription | None:
+    paid = (
+        PaidSubscription.objects.select_for_update()
+        .filter(stripe_subscription_id=data["id"])
+        .first()
+    )
+    plan = Plan.objects.filter(stripe_plan_id=_plan_id(data)).first()
+    if paid is None:
+        paid = _new_row(data, plan)
+        if paid is None:
+            return None
+    elif plan is not None:
+        paid.plan = plan
+    paid.status = data.get("status") or paid.status
+    paid.current_period_end = _period_end(data) or paid.current_period_end
+    paid.cancel_at_period_end = bool(data.get("cancel_at_period_end"))
+    paid.ended_at = _moment(data.get("ended_at"))
+    paid.synced_at = timezone.now()
+    paid.save()
+    return paid
+
+
+def _new_row(data: dict, plan: Plan | None) -> PaidSubscription | None:
+    row_id = str((data.get("metadata") or {}).get(ROW_KEY) or "")
+    if not row_id.isdigit() or plan is None:
+        return None
+    subscription = Subscription.objects.select_for_update().filter(id=int(row_id)).first()
+    if subscription is None or subscription.publication_id != plan.publication_id:
+        return None
+    paid = PaidSubscription.objects.filter(subscription=subscription).first()
+    if (
+        paid is not None
+        and paid.status not in ENDED_STATUSES
+        and data.get("status") in ENDED_STATUSES
+    ):
+        return None  # an old, ended Stripe subscription never replaces the one paying now
+    if paid is None:
+        paid = PaidSubscription(subscription=subscription, started_at=timezone.now())
+    paid.stripe_subscription_id = data["id"]
+    paid.plan = plan
+    if subscription.status != SubscriptionStatus.ACTIVE:
+        # Paying is subscribing: the reader gets the newsletter too.
+        subscription.status = SubscriptionStatus.ACTIVE
+        subscription.confirmed_at = subscription.confirmed_at or timezone.now()
+        subscription.save(update_fields=["status", "confirmed_at"])
+    return paid
