@@ -58,16 +58,20 @@ def shoot(tmp_path, width):
     """Saves a full-page screenshot of what the page shows, named after the page and the width."""
 
     def save(page, name: str) -> None:
-        path = tmp_path / f"{name}-{WIDTHS[width][0]}.png"
-        # From the top: a sticky bar scrolled along would cover what is under it in the shot.
-        page.evaluate("window.scrollTo(0, 0)")
-        page.screenshot(path=path, full_page=True)
-        folder = os.environ.get("MASTHEAD_SHOTS")
-        if folder:
-            os.makedirs(folder, exist_ok=True)
-            shutil.copy(path, folder)
+        save_screenshot(page, tmp_path / f"{name}-{WIDTHS[width][0]}.png")
 
     return save
+
+
+def save_screenshot(page, path) -> None:
+    """A full-page screenshot at `path`, copied into the folder $MASTHEAD_SHOTS names, if any."""
+    # From the top: a sticky bar scrolled along would cover what is under it in the shot.
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=path, full_page=True)
+    folder = os.environ.get("MASTHEAD_SHOTS")
+    if folder:
+        os.makedirs(folder, exist_ok=True)
+        shutil.copy(path, folder)
 
 
 # Django points a field at "<id>_helptext" and, once invalid, "<id>_error"; a template that prints

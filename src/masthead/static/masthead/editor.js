@@ -102,6 +102,7 @@
   field("audience").addEventListener("change", schedulePreview);
   title.addEventListener("input", () => {
     previewTitle.textContent = title.value;
+    previewTitle.hidden = !title.value; // an empty heading says nothing to a screen reader
   });
   subtitle.addEventListener("input", () => {
     previewSubtitle.textContent = subtitle.value;
