@@ -131,12 +131,12 @@ def run_worker(db, monkeypatch):
 
 @pytest.fixture(scope="session")
 def localstripe_base():
-    """localstripe's base URL, one process for the session (see tests/stripe_standin.py)."""
+    """The session's localstripe (see tests/stripe_standin.py); stripe_on asks for its URL."""
     from tests import stripe_standin
 
     require_service(stripe_standin.is_installed(), "localstripe is not installed")
-    with stripe_standin.running_localstripe() as base:
-        yield base
+    with stripe_standin.running_localstripe() as server:
+        yield server
 
 
 @pytest.fixture
@@ -144,9 +144,10 @@ def stripe_on(settings, localstripe_base):
     """Paid subscriptions configured against an empty localstripe."""
     from tests import stripe_standin
 
-    stripe_standin.flush(localstripe_base)
+    base = localstripe_base.ensure_running()
+    stripe_standin.flush(base)
     settings.STRIPE_SECRET_KEY = stripe_standin.SECRET_KEY
     settings.STRIPE_PUBLISHABLE_KEY = stripe_standin.PUBLISHABLE_KEY
     settings.STRIPE_WEBHOOK_SECRET = stripe_standin.WEBHOOK_SECRET
-    settings.STRIPE_API_BASE = localstripe_base
-    return localstripe_base
+    settings.STRIPE_API_BASE = base
+    return base

@@ -1,18 +1,21 @@
-"""localstripe with one control it lacks: setting a subscription's status, to play the parts of
+"""The tests' Stripe: the demo's localstripe (masthead.demo.localstripe_server: loopback, store in
+memory) with one control localstripe lacks, setting a subscription's status, to play the parts of
 Stripe's billing that run on its clock (a renewal whose card fails goes past_due; dunning that
-runs out ends it as unpaid). Run as `python -m tests.localstripe_plus --port N --from-scratch`.
+runs out ends it as unpaid). Run as `python -m tests.localstripe_plus --port N`.
 
 POST /_test/subscriptions/<id>/status with status=<Stripe status> sets it; the application never
-calls this route. The store is kept in memory only."""
+calls this route."""
 
 from aiohttp import web
-from localstripe import server
-from localstripe.resources import Subscription, store
+
+from masthead.demo.localstripe_server import localstripe_app, main
 
 STATUSES = {"trialing", "active", "past_due", "unpaid", "canceled", "paused"}
 
 
 async def set_status(request):
+    from localstripe.resources import Subscription
+
     data = await request.post()
     status = data.get("status", "")
     if status not in STATUSES:
@@ -22,10 +25,7 @@ async def set_status(request):
     return web.json_response(subscription._export())
 
 
-# localstripe pickles its whole store to /tmp/localstripe.pickle on every write: slow, and shared
-# by every localstripe on the machine. The tests start each one from scratch anyway.
-type(store).dump_to_disk = lambda self: None
-server.app.router.add_post("/_test/subscriptions/{id}/status", set_status)
+localstripe_app().router.add_post("/_test/subscriptions/{id}/status", set_status)
 
 if __name__ == "__main__":
-    server.start()
+    main()

@@ -12,6 +12,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 
@@ -37,31 +38,60 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-@contextlib.contextmanager
-def running_localstripe():
-    """Start localstripe; yield its base URL; stop it."""
-    port = _free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tests.localstripe_plus", "--port", str(port), "--from-scratch"],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
+class LocalStripe:
+    """One localstripe process for the session, started again (on a new port) if it has died,
+    so one lost process fails no later test; why it died is in its log."""
+
+    def __init__(self):
+        self.process: subprocess.Popen | None = None
+        self.base = ""
+        # Open for the whole session: every start of the process appends to it.
+        self.log = tempfile.NamedTemporaryFile(prefix="localstripe-", suffix=".log", delete=False)  # noqa: SIM115
+
+    def ensure_running(self) -> str:
+        if self.process is None or self.process.poll() is not None:
+            if self.process is not None:
+                print(
+                    f"localstripe had stopped (exit {self.process.returncode}); see {self.log.name}"
+                )
+            self._start()
+        return self.base
+
+    def _start(self) -> None:
+        port = _free_port()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "tests.localstripe_plus", "--port", str(port)],
+            cwd=ROOT,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # out of reach of signals sent to the tests' process group
+        )
+        self.base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 20
         while True:
             try:
-                urllib.request.urlopen(f"{base}/js.stripe.com/v3/", timeout=1).read(1)
-                break
+                urllib.request.urlopen(f"{self.base}/js.stripe.com/v3/", timeout=1).read(1)
+                return
             except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("localstripe did not start") from None
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"localstripe did not start; see {self.log.name}") from None
                 time.sleep(0.1)
-        yield base
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+
+
+@contextlib.contextmanager
+def running_localstripe():
+    """A LocalStripe for the block; stopped after it."""
+    server = LocalStripe()
+    try:
+        server.ensure_running()
+        yield server
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        server.stop()
 
 
 def flush(base: str) -> None:

@@ -80,6 +80,42 @@ def webhook_examples(email: str) -> dict:
     }
 
 
+def _gift_and_group(publication, payer):
+    """A paid gift and a paying group of the reader's, as the Stripe flows leave them (the
+    fuzzer runs without Stripe, so the rows are written as those flows write them)."""
+    from masthead.billing.gift_models import Gift, Group, GroupSeat
+    from masthead.billing.models import Plan
+
+    plan = Plan.objects.create(
+        publication=publication,
+        interval="year",
+        name="Yearly",
+        amount=8000,
+        currency="usd",
+        stripe_plan_id="plan_fuzz_yearly",
+    )
+    gift = Gift.objects.create(
+        publication=publication,
+        buyer=payer,
+        recipient_email="giftee@example.com",
+        months=12,
+        amount=8000,
+        currency="usd",
+        stripe_payment_intent_id="pi_fuzz",
+    )
+    group = Group.objects.create(
+        publication=publication,
+        payer=payer,
+        plan=plan,
+        seat_count=3,
+        stripe_subscription_id="sub_fuzz_group",
+        status="active",
+    )
+    GroupSeat.objects.create(group=group, email=payer.email)
+    seat = GroupSeat.objects.create(group=group, email="member@example.com")
+    return gift, group, seat
+
+
 def build_world(data_dir, media_root) -> World:
     """Make one of everything through the apps' services; call inside a transaction."""
     # Imported here: the fuzzer's module is imported at collection, before any database.
@@ -87,6 +123,9 @@ def build_world(data_dir, media_root) -> World:
 
     from masthead.accounts.models import SignInLink
     from masthead.accounts.services import sign_in_token
+    from masthead.billing import gifts, groups
+    from masthead.billing.comps import grant_comp
+    from masthead.billing.models import Plan
     from masthead.chat import services as chat
     from masthead.delivery.models import Delivery
     from masthead.delivery.services import fan_out
@@ -146,6 +185,17 @@ def build_world(data_dir, media_root) -> World:
     )
     suppression = fan_out.suppress("gone@example.com", publication=publication)
     recommendation = recommend_publication(publication, recommended_publication=elsewhere)
+    comp = grant_comp(publication, muted.email, months=None, granted_by=owner)
+    gift, group, seat = _gift_and_group(publication, reader)
+    # A plan as Stripe would have it mirrored (the fuzzer runs without Stripe: checkout is 404).
+    plan = Plan.objects.create(
+        publication=publication,
+        interval="month",
+        name="Monthly",
+        amount=800,
+        currency="usd",
+        stripe_plan_id="plan_fuzz",
+    )
     publication.refresh_from_db()
     name, accent = publication.name, publication.accent_color
     home_card_title = social_cards.home_card_title(publication)
@@ -183,7 +233,11 @@ def build_world(data_dir, media_root) -> World:
             "job_id": job.id,
             "suppression_id": suppression.id,
             "recommendation_id": recommendation.id,
+            "grant_id": comp.id,
             "subscription_id": subscription.id,
+            "group_id": group.id,
+            "seat_id": seat.id,
+            "plan_id": plan.id,
             "name": MAIL_NAME,
             "path": MEDIA_NAME,
         },
@@ -196,6 +250,8 @@ def build_world(data_dir, media_root) -> World:
             ("delivery:track_open", "token"): tracking_token(delivery.id),
             ("delivery:track_click", "token"): tracking_token(delivery.id),
             ("desk:chat_unmute", "person_id"): muted.id,
+            ("billing:gift_redeem", "token"): gifts.gift_token(gift),
+            ("billing:group_claim", "token"): groups.seat_token(seat),
             # Files whose address names their version (an old one redirects to the current).
             ("publications:theme", "version"): theme.theme_version(accent),
             ("publications:social_card", "version"): social_cards.card_version(

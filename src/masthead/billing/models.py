@@ -140,3 +140,6 @@ class StripeEvent(models.Model):
 
     def __str__(self):
         return f"{self.type} {self.event_id}"
+
+
+from masthead.billing.gift_models import Gift, Group, GroupSeat  # noqa: E402,F401

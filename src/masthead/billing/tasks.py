@@ -28,7 +28,7 @@ def send_payment_failed_email(paid_id: int, invoice_id: str, attempt: int = 0) -
         {
             "publication": publication,
             "paid": paid,
-            "account_url": publication_link(publication, "accounts:account"),
+            "account_url": publication_link(publication, "billing:account"),
         },
         from_email=publication_sender(publication),
         headers={"X-Masthead-Invoice": invoice_id[:100]},

@@ -9,4 +9,5 @@ app_name = "billing"
 urlpatterns = [
     path("billing/stripe/webhook/", webhook_views.stripe_webhook, name="stripe_webhook"),
     path("", include("masthead.billing.reader_urls")),
+    path("", include("masthead.billing.gift_urls")),
 ]

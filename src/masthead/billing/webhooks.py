@@ -64,7 +64,10 @@ def handle(event) -> str:
             return "ignored"
         paid = sync.refresh(subscription_id)
         if paid is None:
-            return "not ours"
+            # Not a reader's own subscription: perhaps a group's, whose seats follow it.
+            from masthead.billing.groups import refresh_group
+
+            return "synced" if refresh_group(subscription_id) else "not ours"
         if event.type == "invoice.payment_failed":
             invoice_id = event.to_dict()["data"]["object"].get("id", "")
             # The database task backend writes the task in this transaction: with the event.

@@ -13,4 +13,5 @@ urlpatterns = [
     path("<slug:publication_slug>/posts/", include("masthead.desk.posts_urls")),
     path("<slug:publication_slug>/subscribers/", include("masthead.subscriptions.desk_urls")),
     path("<slug:publication_slug>/chat/", include("masthead.chat.desk_urls")),
+    path("<slug:publication_slug>/billing/", include("masthead.billing.desk_urls")),
 ]

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from masthead.accounts.display import masked_address
 from masthead.accounts.link_pages import link_page
 from masthead.accounts.tokens import BadToken
+from masthead.billing import plans, reader_views
 from masthead.core.addresses import readable_address
 from masthead.core.ratelimit import RateLimited, client_address
 from masthead.publications.lookups import get_request_publication
@@ -40,10 +41,17 @@ def subscribe(request):
             )
         except RateLimited as error:
             form.add_error(None, str(error))
-            return render(request, "subscriptions/subscribe.html", {"form": form}, status=429)
+            return _subscribe_page(request, publication, form, status=429)
         message = SUBSCRIBE_DONE_MESSAGE.format(email=readable_address(email))
         return render(request, "subscriptions/subscribe_done.html", {"message": message})
     status = 400 if request.method == "POST" else 200
+    return _subscribe_page(request, publication, form, status=status)
+
+
+def _subscribe_page(request, publication, form, *, status: int):
+    """The free form alone, or beside the paid plans when this publication's readers can pay."""
+    if plans.is_paid_available(publication):
+        return reader_views.plans_page(request, publication, form, status=status)
     return render(request, "subscriptions/subscribe.html", {"form": form}, status=status)
 
 

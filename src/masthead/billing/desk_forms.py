@@ -1,0 +1,153 @@
+"""The desk's paid-subscription forms: prices typed as a writer types money, and comps."""
+
+import re
+from decimal import Decimal
+
+from django import forms
+
+from masthead.billing import plans
+from masthead.billing.comps import MAX_MONTHS
+from masthead.billing.models import PlanInterval
+from masthead.billing.plans import PriceChoice
+from masthead.core.address_field import AddressField
+
+# "8", "8.5", "8.00", "1000.50" or "1,000.50": digits (ASCII only), thousands grouped by commas
+# or not at all, and at most two decimals after a point.
+AMOUNT = re.compile(r"(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]{1,2})?")
+DECIMAL_COMMA = re.compile(r"[0-9]+,[0-9]{1,2}")
+SYMBOLS = "$€£¥"
+
+
+def parse_amount(text: str) -> int:
+    """The amount in cents of what a writer typed; ValueError with a message for them."""
+    typed = "".join((text or "").split()).strip(SYMBOLS)
+    if not typed:
+        raise ValueError("Enter a price.")
+    if len(typed) > 20:
+        raise ValueError("Enter a price like 8 or 8.00.")
+    if DECIMAL_COMMA.fullmatch(typed):
+        raise ValueError("Write cents after a point: 8.50, not 8,50.")
+    if typed.startswith("-"):
+        raise ValueError("A price cannot be negative.")
+    if not AMOUNT.fullmatch(typed):
+        raise ValueError("Enter a price like 8 or 8.00, with digits only.")
+    return int(Decimal(typed.replace(",", "")) * 100)
+
+
+def format_amount(cents: int) -> str:
+    return f"{Decimal(cents) / 100:.2f}"
+
+
+class AmountField(forms.CharField):
+    """A price typed as a decimal; its cleaned value is in cents (None when left empty)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 20)
+        kwargs.setdefault(
+            "widget", forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"})
+        )
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        value = super().clean(value)
+        if value in self.empty_values:
+            return None
+        try:
+            return parse_amount(value)
+        except ValueError as error:
+            raise forms.ValidationError(str(error), code="invalid") from None
+
+
+class PlansForm(forms.Form):
+    currency = forms.ChoiceField(
+        choices=[(code, f"{code.upper()} · {name}") for code, name in plans.CURRENCIES.items()]
+    )
+    monthly = AmountField(label="Monthly price", help_text="For example 8 or 8.00.")
+    yearly = AmountField(
+        label="Yearly price", help_text="Usually about ten times the monthly price."
+    )
+    founding = AmountField(
+        label="Founding member price (optional)",
+        required=False,
+        help_text="Billed yearly, at least the yearly price. Leave empty to offer none.",
+    )
+    founding_name = forms.CharField(
+        label="Name of the founding member plan",
+        max_length=60,
+        required=False,
+        help_text="What readers see, for example Founding member or Patron.",
+    )
+    is_paid_on = forms.BooleanField(
+        label="Paid subscriptions on",
+        required=False,
+        help_text=(
+            "Off hides paid plans and the upgrade buttons from readers. Those who pay now keep "
+            "paying and reading until they cancel."
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["monthly"].error_messages["required"] = "Enter a monthly price."
+        self.fields["yearly"].error_messages["required"] = "Enter a yearly price."
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        try:
+            plans.validate_prices(self.prices())
+        except plans.PlanRefused as error:
+            raise forms.ValidationError(str(error)) from None
+        return cleaned
+
+    def prices(self) -> list[PriceChoice]:
+        data = self.cleaned_data
+        chosen = [
+            PriceChoice(PlanInterval.MONTH, data["monthly"]),
+            PriceChoice(PlanInterval.YEAR, data["yearly"]),
+        ]
+        if data.get("founding") is not None:
+            name = (data.get("founding_name") or "").strip() or PlanInterval.FOUNDING.label
+            chosen.append(PriceChoice(PlanInterval.FOUNDING, data["founding"], name))
+        return chosen
+
+
+FOREVER = "forever"
+
+
+class CompForm(forms.Form):
+    email = AddressField(label="Email address")
+    months = forms.IntegerField(
+        label="For how many months",
+        min_value=1,
+        max_value=MAX_MONTHS,
+        required=False,
+        help_text=f"From 1 to {MAX_MONTHS}. Leave empty and tick Forever for no end.",
+    )
+    is_forever = forms.BooleanField(label="Forever (until you end it)", required=False)
+    note = forms.CharField(
+        label="Note (optional)",
+        max_length=200,
+        required=False,
+        help_text="Only staff see it: why, or who asked.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["email"].error_messages["required"] = "Enter the address to give access to."
+        self.fields["months"].error_messages["invalid"] = (
+            f"Enter a whole number of months from 1 to {MAX_MONTHS}."
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        if cleaned.get("is_forever"):
+            cleaned["months"] = None
+        elif cleaned.get("months") is None:
+            self.add_error(
+                "months", f"Enter a number of months from 1 to {MAX_MONTHS}, or tick Forever."
+            )
+        return cleaned
