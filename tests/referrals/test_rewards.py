@@ -3,7 +3,12 @@
 import datetime as dt
 
 import pytest
+import time_machine
+from django.utils import timezone
 
+from masthead.billing.access import has_paid_access
+from masthead.billing.models import AccessGrant, GrantKind
+from masthead.core.templatetags.masthead import short_date
 from masthead.referrals import services
 from masthead.referrals.models import RewardGrant, RewardKind, RewardTier
 from masthead.referrals.services import (
@@ -12,6 +17,8 @@ from masthead.referrals.services import (
     save_reward_tiers,
 )
 from masthead.subscriptions.services import unsubscribe
+from tests.billing.conftest import priced  # noqa: F401
+from tests.factories import make_publication
 from tests.referrals.conftest import confirm, refer, sign_up
 
 pytestmark = pytest.mark.django_db
@@ -23,10 +30,10 @@ TIERS = [
 
 
 @pytest.fixture
-def months_offered(monkeypatch):
-    """The day paid plans exist: months of paid access are offered again (issue 13's billing)."""
-    kinds = [RewardKind.CUSTOM, RewardKind.MONTHS]
-    monkeypatch.setattr(services, "offered_reward_kinds", lambda: kinds)
+def months_offered(priced):  # noqa: F811
+    """Readers can pay the publication (real plans on localstripe): months of paid access are
+    offered."""
+    assert RewardKind.MONTHS in services.offered_reward_kinds(priced[0].publication)
 
 
 def test_a_months_tier_is_not_granted_while_paid_access_is_not_offered(
@@ -120,13 +127,86 @@ def test_months_of_complimentary_access_stack(publication, referrer, code, month
             {"threshold": 2, "kind": "months", "months": 3},
         ],
     )
+    with time_machine.travel(dt.datetime(2026, 1, 31, 12, tzinfo=dt.UTC), tick=False):
+        refer(publication, code, "one@example.com")
+        refer(publication, code, "two@example.com")
+
+        until = complimentary_access_until(publication, referrer)
+
+    # Jan 31 + 1 month is Feb 28; 3 more months from there.
+    assert until == dt.datetime(2026, 5, 28, 12, tzinfo=dt.UTC)
+    grants = AccessGrant.objects.filter(person=referrer).order_by("starts_at")
+    assert [(g.kind, g.starts_at.date(), g.ends_at.date()) for g in grants] == [
+        (GrantKind.REFERRAL, dt.date(2026, 1, 31), dt.date(2026, 2, 28)),
+        (GrantKind.REFERRAL, dt.date(2026, 2, 28), dt.date(2026, 5, 28)),
+    ]
+
+
+def test_a_months_reward_gives_paid_access_for_its_months(
+    publication, referrer, code, months_offered
+):
+    save_reward_tiers(publication, [{"threshold": 1, "kind": "months", "months": 2}])
+    assert not has_paid_access(referrer, publication.id)
+
     refer(publication, code, "one@example.com")
-    refer(publication, code, "two@example.com")
-    RewardGrant.objects.update(granted_at=dt.datetime(2026, 1, 31, tzinfo=dt.UTC))
 
-    until = complimentary_access_until(publication, referrer)
+    grant = AccessGrant.objects.get(person=referrer, publication=publication)
+    assert grant.kind == GrantKind.REFERRAL
+    assert grant.ends_at == services.add_months(grant.starts_at, 2)
+    assert has_paid_access(referrer, publication.id)
+    assert not has_paid_access(referrer, publication.id, now=grant.ends_at)
 
-    assert until == dt.datetime(2026, 5, 31, tzinfo=dt.UTC)
+
+def test_a_months_reward_starts_when_the_comp_ends(publication, referrer, code, months_offered):
+    comp_end = timezone.now() + dt.timedelta(days=10)
+    AccessGrant.objects.create(
+        publication=publication, person=referrer, kind=GrantKind.COMP, ends_at=comp_end
+    )
+    save_reward_tiers(publication, [{"threshold": 1, "kind": "months", "months": 1}])
+
+    refer(publication, code, "one@example.com")
+
+    reward = AccessGrant.objects.get(person=referrer, kind=GrantKind.REFERRAL)
+    assert reward.starts_at == comp_end
+    assert reward.ends_at == services.add_months(comp_end, 1)
+    assert complimentary_access_until(publication, referrer) == reward.ends_at
+
+
+def test_an_expired_comp_or_another_publications_grant_does_not_delay_the_reward(
+    publication, referrer, code, months_offered
+):
+    AccessGrant.objects.create(
+        publication=publication,
+        person=referrer,
+        kind=GrantKind.COMP,
+        starts_at=timezone.now() - dt.timedelta(days=40),
+        ends_at=timezone.now() - dt.timedelta(days=10),
+    )
+    AccessGrant.objects.create(
+        publication=make_publication(),
+        person=referrer,
+        kind=GrantKind.REFERRAL,
+        ends_at=timezone.now() + dt.timedelta(days=100),
+    )
+    save_reward_tiers(publication, [{"threshold": 1, "kind": "months", "months": 1}])
+    before = timezone.now()
+
+    refer(publication, code, "one@example.com")
+
+    reward = AccessGrant.objects.get(person=referrer, publication=publication, kind="referral")
+    assert before <= reward.starts_at <= timezone.now()
+
+
+def test_no_paid_access_is_granted_while_months_are_not_offered(
+    publication, referrer, code, run_worker
+):
+    save_reward_tiers(publication, [{"threshold": 1, "kind": "months", "months": 1}])
+
+    refer(publication, code, "one@example.com")
+
+    assert not RewardGrant.objects.exists()
+    assert not AccessGrant.objects.exists()
+    assert not has_paid_access(referrer, publication.id)
 
 
 def tier_data(*rows, total=3):
@@ -233,7 +313,23 @@ def test_the_referrer_sees_their_rewards_on_the_leaderboard(
 
     assert response.status_code == 200
     assert b"Your rewards: 1 month of complimentary paid access." in response.content
-    assert b"Complimentary paid access until" in response.content
+    until = AccessGrant.objects.get(person=referrer).ends_at
+    assert f"Complimentary paid access until {short_date(until)}." in response.content.decode()
+
+
+def test_the_leaderboard_says_nothing_of_access_that_has_run_out(
+    client, publication, referrer, code, months_offered
+):
+    save_reward_tiers(publication, TIERS)
+    refer(publication, code, "one@example.com")
+    refer(publication, code, "two@example.com")
+    AccessGrant.objects.update(ends_at=timezone.now() - dt.timedelta(days=1))
+    client.force_login(referrer)
+
+    response = client.get("/leaderboard/")
+
+    assert b"Your rewards: 1 month of complimentary paid access." in response.content
+    assert b"Complimentary paid access until" not in response.content
 
 
 def test_suggested_rows_left_untouched_are_no_tiers(client, publication, owner):

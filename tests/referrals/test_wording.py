@@ -4,10 +4,12 @@ import re
 
 import pytest
 
+from masthead.billing.models import BillingSettings
 from masthead.referrals import queries, services
 from masthead.referrals.forms import TierForm, tier_formset
 from masthead.referrals.models import ReferralCode, RewardKind, RewardTier
 from masthead.referrals.services import referral_code_for, set_appear_anonymously
+from tests.billing.conftest import priced  # noqa: F401
 from tests.factories import make_person
 from tests.referrals.conftest import confirm, sign_up
 
@@ -94,22 +96,44 @@ def test_the_switch_confirms_the_same_words(client, publication, signed_in_subsc
 # Rewards: only what exists.
 
 
-def test_only_custom_rewards_are_offered_while_paid_plans_do_not_exist():
-    assert services.offered_reward_kinds() == [RewardKind.CUSTOM]
+def test_only_custom_rewards_are_offered_while_paid_plans_do_not_exist(publication):
+    assert services.offered_reward_kinds(publication) == [RewardKind.CUSTOM]
 
 
-def test_the_tier_form_does_not_offer_months_of_paid_access():
-    form = TierForm()
+def test_months_of_paid_access_are_offered_once_readers_can_pay(priced, publication):  # noqa: F811
+    assert services.offered_reward_kinds(publication) == [RewardKind.CUSTOM, RewardKind.MONTHS]
+
+
+def test_paid_access_is_not_offered_when_the_writer_turns_paid_off(priced, publication):  # noqa: F811
+    BillingSettings.objects.filter(publication=publication).update(is_paid_on=False)
+
+    assert services.offered_reward_kinds(publication) == [RewardKind.CUSTOM]
+
+
+def test_the_tier_form_does_not_offer_months_of_paid_access(publication):
+    form = tier_formset(publication).forms[0]
 
     assert [value for value, _ in form.fields["kind"].choices] == [RewardKind.CUSTOM]
     assert "months" not in form.fields
 
 
 def test_the_tier_form_refuses_months_of_paid_access():
-    form = TierForm({"threshold": "2", "kind": "months", "months": "1"})
+    form = TierForm(
+        {"threshold": "2", "kind": "months", "months": "1"}, offered=[RewardKind.CUSTOM]
+    )
 
     assert not form.is_valid()
     assert "kind" in form.errors
+
+
+def test_the_tier_form_offers_months_once_readers_can_pay(priced, publication):  # noqa: F811
+    form = tier_formset(publication).forms[0]
+
+    assert [value for value, _ in form.fields["kind"].choices] == [
+        RewardKind.MONTHS,
+        RewardKind.CUSTOM,
+    ]
+    assert "months" in form.fields
 
 
 def test_the_desk_page_does_not_offer_paid_access(client, publication, owner):
@@ -157,6 +181,45 @@ def old_tiers(publication):
     ]
 
 
+def test_the_desk_saves_a_months_tier_once_readers_can_pay(
+    client,
+    publication,
+    owner,
+    priced,  # noqa: F811
+):
+    client.force_login(owner)
+    data = {
+        "tier-TOTAL_FORMS": "3",
+        "tier-INITIAL_FORMS": "0",
+        "tier-0-threshold": "2",
+        "tier-0-kind": "months",
+        "tier-0-months": "1",
+        "tier-1-kind": "custom",
+        "tier-2-kind": "custom",
+    }
+
+    response = client.post(f"/desk/{publication.slug}/referrals/", data)
+
+    assert response.status_code == 302
+    assert list(RewardTier.objects.values_list("threshold", "kind", "months")) == [
+        (2, RewardKind.MONTHS, 1)
+    ]
+
+
+def test_readers_are_promised_months_tiers_once_they_can_pay(
+    client,
+    publication,
+    old_tiers,
+    priced,  # noqa: F811
+):
+    assert queries.reward_tiers(publication) == old_tiers
+    assert queries.unoffered_tiers(publication) == []
+
+    response = client.get("/leaderboard/")
+
+    assert b"3 months of complimentary paid access" in response.content
+
+
 def test_readers_are_not_promised_months_tiers(client, publication, old_tiers):
     assert queries.reward_tiers(publication) == [old_tiers[1]]
 
@@ -176,7 +239,7 @@ def test_the_desk_shows_months_tiers_as_not_offered(client, publication, owner, 
         1
     )
     assert b"3 months of complimentary paid access" in notice
-    assert b"not offered until paid plans exist" in notice
+    assert b"not offered while paid subscriptions are off" in notice
     # The writer can change it: the row keeps its threshold and offers a custom reward.
     formset = tier_formset(publication)
     assert formset.forms[0].initial["threshold"] == 2

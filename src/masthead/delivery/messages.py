@@ -20,6 +20,7 @@ import nh3
 from django.conf import settings
 from django.template.loader import render_to_string
 
+from masthead.billing.plans import is_paid_available
 from masthead.core.time_zones import in_time_zone_of
 from masthead.delivery.email_html import (
     COLUMN_WIDTH,
@@ -57,9 +58,18 @@ def absolutize_urls(html: str, publication) -> str:
 
 
 def is_sent_as_preview(post) -> bool:
-    """Whether a post's newsletter carries only its preview: every subscriber is a free one until
-    paid subscriptions exist, so that is any post not whole for everyone (posts.queries)."""
+    """Whether a post's newsletter goes to free subscribers as its preview: any post not whole for
+    everyone (posts.queries). Readers with paid access get the full version (fan-out decides
+    who, by billing.access's rule)."""
     return not is_whole_for_everyone(post)
+
+
+def upgrade_url(publication) -> str:
+    """Where a preview's button sends a free subscriber: the subscribe page when they can pay
+    for this publication now, else "" (the button then leads to the post on the web)."""
+    if not is_paid_available(publication):
+        return ""
+    return publication_link(publication, "subscriptions:subscribe")
 
 
 PREHEADER_CHARACTERS = 140
@@ -93,6 +103,7 @@ def _newsletter_context(post, *, is_preview: bool) -> dict:
         "accent": accent_color(publication.accent_color),
         "link_accent": readable_accent(publication.accent_color),
         "is_preview": is_preview,
+        "upgrade_url": upgrade_url(publication) if is_preview else "",
         "unsubscribe_url": UNSUBSCRIBE_URL,
         "recipient": RECIPIENT,
     }
@@ -174,10 +185,12 @@ class TrackedHtml:
     links: list[str]
 
 
-def add_tracking(html: str, publication) -> TrackedHtml:
+def add_tracking(html: str, publication, first_index: int = 0) -> TrackedHtml:
     """Once per send: every http(s) link becomes /t/c/<token>/<index>/ and a 1x1 image is added,
     so each recipient's copy only needs its token substituted. The unsubscribe link (a
-    placeholder, not http) and "View in browser" stay as they are."""
+    placeholder, not http) and "View in browser" stay as they are. A second version of the same
+    send (a paid post's full one) numbers its links from `first_index`, after the first's, so
+    both share the send's one list of links."""
     root = publication_root(publication)
     click_prefix = root + site_path("delivery:track_click", "TOKEN", 0).replace(
         "TOKEN", DELIVERY_TOKEN
@@ -190,7 +203,7 @@ def add_tracking(html: str, publication) -> TrackedHtml:
         if nh3.clean(text, tags=set()).strip().lower() in UNTRACKED_LINK_TEXTS:
             return match.group(0)
         links.append(html_module.unescape(url))
-        return f"{start}{click_prefix}{len(links) - 1}/{rest}{text}</a>"
+        return f"{start}{click_prefix}{first_index + len(links) - 1}/{rest}{text}</a>"
 
     html = LINK.sub(rewrite, html)
     pixel = f'<img src="{pixel_url}" width="1" height="1" alt="" style="display:block;border:0">'

@@ -36,8 +36,9 @@ class Send(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     sender = models.CharField(max_length=300)
     subject = models.CharField(max_length=300)
-    # What everyone may read (the whole post, or a paid post's preview); the full version of a
-    # paid post is kept too, for paid subscribers once they exist.
+    # What everyone may read (the whole post, or a paid post's preview); for a paid post, the
+    # full version too, for the deliveries whose reader has paid access (gets_full_post). Both
+    # are stored with tracking applied; tracked_links holds the links of both, in that order.
     html_template = models.TextField()
     text_template = models.TextField()
     full_html_template = models.TextField(blank=True)
@@ -82,6 +83,9 @@ class Delivery(models.Model):
         Subscription, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     email = models.EmailField(max_length=254)
+    # The reader had paid access (billing.access) when the send was fanned out: they get the
+    # send's full version of a paid post instead of its preview.
+    gets_full_post = models.BooleanField(default=False)
     state = models.CharField(
         max_length=10, choices=DeliveryState.choices, default=DeliveryState.QUEUED
     )

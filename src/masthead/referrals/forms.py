@@ -49,13 +49,13 @@ class TierForm(forms.Form):
         error_messages={"max_length": "Describe the reward in 200 characters or fewer."},
     )
 
-    def __init__(self, *args, is_suggestion=False, **kwargs):
+    def __init__(self, *args, offered: list[str], is_suggestion=False, **kwargs):
         super().__init__(*args, **kwargs)
         # A row the desk suggests (a threshold, no reward yet) is no tier until it is touched.
         self.is_suggestion = is_suggestion
-        # Only the kinds offered now (services.offered_reward_kinds): while no paid plan exists,
-        # "Months of paid access" is neither shown nor accepted, and its field is left out.
-        offered = services.offered_reward_kinds()
+        # Only the kinds the publication offers now (services.offered_reward_kinds): while its
+        # readers cannot pay, "Months of paid access" is neither shown nor accepted, and its
+        # field is left out.
         self.fields["kind"].choices = [
             (kind, KIND_LABELS[kind]) for kind in RewardKind.values if kind in offered
         ]
@@ -108,7 +108,7 @@ TierFormSet = forms.formset_factory(
 
 def tier_formset(publication, data=None) -> BaseTierFormSet:
     tiers = list(publication.reward_tiers.order_by("position"))
-    offered = services.offered_reward_kinds()
+    offered = services.offered_reward_kinds(publication)
     if tiers:
         # A tier of a kind no longer offered keeps its threshold; the writer picks a reward
         # that exists (the page says which tiers are not offered).
@@ -127,7 +127,10 @@ def tier_formset(publication, data=None) -> BaseTierFormSet:
             for threshold in services.DEFAULT_THRESHOLDS
         ]
     formset = TierFormSet(
-        data, initial=initial, prefix="tier", form_kwargs={"is_suggestion": not tiers}
+        data,
+        initial=initial,
+        prefix="tier",
+        form_kwargs={"is_suggestion": not tiers, "offered": offered},
     )
     return formset
 

@@ -102,7 +102,7 @@ def reward_tiers(publication: Publication) -> list[RewardTier]:
     """The tiers readers are promised: only kinds of reward that are offered now."""
     return list(
         RewardTier.objects.filter(
-            publication=publication, kind__in=offered_reward_kinds()
+            publication=publication, kind__in=offered_reward_kinds(publication)
         ).order_by("position")
     )
 
@@ -111,7 +111,7 @@ def unoffered_tiers(publication: Publication) -> list[RewardTier]:
     """Saved tiers of a kind not offered now (months before paid plans): shown to the desk only."""
     return list(
         RewardTier.objects.filter(publication=publication)
-        .exclude(kind__in=offered_reward_kinds())
+        .exclude(kind__in=offered_reward_kinds(publication))
         .order_by("position")
     )
 

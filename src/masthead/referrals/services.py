@@ -4,10 +4,14 @@ import calendar
 import datetime as dt
 import secrets
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Max
 from django.utils import timezone
 
+from masthead.billing.models import AccessGrant, GrantKind
+from masthead.billing.plans import is_paid_available
 from masthead.publications.links import publication_link
 from masthead.publications.models import Publication
 from masthead.referrals.models import (
@@ -129,16 +133,19 @@ def record_confirmed_referral(subscription: Subscription) -> Referral | None:
 
 
 def grant_reached_rewards(code: ReferralCode) -> list[RewardGrant]:
-    """Grant every tier the referrer has reached and not yet received; each exactly once.
+    """Grant every tier the referrer has reached and not yet received; each exactly once. A
+    months tier also gives real paid access: a billing grant that stacks after the access the
+    referrer already has for free (grant_referral_access).
 
-    A tier of a kind not offered now (months of paid access, saved before paid plans were
-    withdrawn) is not granted: its promise could not be kept.
+    A tier of a kind not offered now (months of paid access while the publication takes no
+    payments) is not granted: its promise could not be kept.
     """
     from masthead.referrals.tasks import send_reward_email
 
     count = active_referral_count(code)
+    offered = offered_reward_kinds(code.publication)
     tiers = RewardTier.objects.filter(
-        publication_id=code.publication_id, threshold__lte=count, kind__in=offered_reward_kinds()
+        publication_id=code.publication_id, threshold__lte=count, kind__in=offered
     )
     granted = []
     for tier in tiers:
@@ -154,12 +161,51 @@ def grant_reached_rewards(code: ReferralCode) -> list[RewardGrant]:
                     months=tier.months if tier.kind == RewardKind.MONTHS else None,
                     description=tier.description if tier.kind == RewardKind.CUSTOM else "",
                 )
+                if grant.months:
+                    grant_referral_access(code.publication_id, code.person_id, grant.months)
         except IntegrityError:
             continue  # a concurrent confirmation granted it first
         # The database task backend writes the task in this same transaction.
         send_reward_email.enqueue(grant.id)
         granted.append(grant)
     return granted
+
+
+# The free access a referral reward extends: the writer's comps and earlier rewards. (Gifts and
+# group seats are someone's payment; a reward does not wait for them to end.)
+STACKED_GRANT_KINDS = (GrantKind.REFERRAL, GrantKind.COMP)
+
+
+def grant_referral_access(publication_id: int, person_id: int, months: int) -> AccessGrant:
+    """`months` months of paid access (billing.access reads it), from the later of now and the
+    end of the person's current comp or referral access to this publication."""
+    now = timezone.now()
+    # Serialises two rewards of one person (PostgreSQL), so both stack instead of overlapping.
+    get_user_model().objects.select_for_update().filter(pk=person_id).first()
+    starts_at = max(now, _free_access_end(publication_id, person_id, now) or now)
+    return AccessGrant.objects.create(
+        publication_id=publication_id,
+        person_id=person_id,
+        kind=GrantKind.REFERRAL,
+        starts_at=starts_at,
+        ends_at=add_months(starts_at, months),
+        note=f"Referral reward: {months} month{'s' if months != 1 else ''}",
+    )
+
+
+def _free_access_end(publication_id: int, person_id: int, now) -> dt.datetime | None:
+    """When the person's comp and referral access to the publication ends: the latest end of
+    those grants not over yet (an open-ended comp has no end to stack after)."""
+    return (
+        AccessGrant.objects.filter(
+            publication_id=publication_id,
+            person_id=person_id,
+            kind__in=STACKED_GRANT_KINDS,
+            ends_at__gt=now,
+        )
+        .aggregate(end=Max("ends_at"))
+        .get("end")
+    )
 
 
 def add_months(moment: dt.datetime, months: int) -> dt.datetime:
@@ -170,19 +216,9 @@ def add_months(moment: dt.datetime, months: int) -> dt.datetime:
 
 
 def complimentary_access_until(publication: Publication, person) -> dt.datetime | None:
-    """Month grants stack: each one extends from the later of its grant and the current end."""
-    until = anchor = None
-    months = 0
-    grants = RewardGrant.objects.filter(
-        publication=publication, person=person, months__isnull=False
-    ).order_by("granted_at", "id")
-    for grant in grants:
-        if until is None or grant.granted_at > until:
-            anchor, months = grant.granted_at, 0  # the previous access ran out: start afresh
-        # Count months from one anchor, so Jan 31 + 1 + 3 months is May 31, not May 28.
-        months += grant.months
-        until = add_months(anchor, months)
-    return until
+    """Until when the person reads the publication's paid posts for free (referral rewards and
+    comps, stacked): None when they have no such access that ends."""
+    return _free_access_end(publication.id, person.pk, timezone.now())
 
 
 @transaction.atomic
@@ -191,12 +227,14 @@ def set_appear_anonymously(publication: Publication, person, appear_anonymously:
     ReferralCode.objects.filter(id=code.id).update(appear_anonymously=appear_anonymously)
 
 
-def offered_reward_kinds() -> list[str]:
-    """The kinds of reward a writer may offer now: the one place this rule lives.
+def offered_reward_kinds(publication: Publication) -> list[str]:
+    """The kinds of reward the publication's writer may offer now: the one place this rule lives.
 
-    Months of paid access return here once billing exists; until there is a paid plan to give,
-    a tier promising paid access would promise nothing, so only custom rewards are offered.
+    Months of paid access only while its readers can pay (billing.plans.is_paid_available):
+    without a paid plan, a tier promising paid access would promise nothing.
     """
+    if is_paid_available(publication):
+        return [RewardKind.CUSTOM, RewardKind.MONTHS]
     return [RewardKind.CUSTOM]
 
 

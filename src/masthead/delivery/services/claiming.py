@@ -17,9 +17,10 @@ class Claimed:
     email: str
     subscription_id: int | None
     attempts: int
+    gets_full_post: bool = False
 
 
-COLUMNS = ("id", "email", "subscription_id", "attempts")
+COLUMNS = ("id", "email", "subscription_id", "attempts", "gets_full_post")
 
 
 def claim_batch(send: Send, worker_id: str, size: int) -> list[Claimed]:

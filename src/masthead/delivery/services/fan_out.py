@@ -2,9 +2,10 @@
 written before anything is sent, and the choices fan-out reads (tracking, suppressions)."""
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Value
+from django.db.models import Exists, F, OuterRef, Value
 from django.utils import timezone
 
+from masthead.billing.access import with_paid_access
 from masthead.core.mail import publication_sender
 from masthead.delivery.messages import add_tracking, is_sent_as_preview, render_newsletter
 from masthead.delivery.models import (
@@ -19,6 +20,7 @@ from masthead.delivery.models import (
 )
 from masthead.delivery.queries import newsletter_recipients
 from masthead.delivery.services.limits import task_chains
+from masthead.subscriptions.models import Subscription
 
 
 def newsletter_for(post) -> Send | None:
@@ -36,17 +38,21 @@ def create_send(post) -> Send:
     if existing is not None:
         return existing
     publication = post.publication
-    # Everyone is a free subscriber for now: a paid post goes out as its preview. The full
-    # version is rendered too, once, for paid subscribers when they exist.
+    # Each version rendered once: what everyone may read (a paid post's preview, with its upgrade
+    # button), and for a paid post the full version, for the readers with paid access.
     is_preview = is_sent_as_preview(post)
     everyone = render_newsletter(post, is_preview=is_preview)
     full = render_newsletter(post, is_preview=False) if is_preview else None
     is_tracked = is_tracking_on(publication)
     links: list[str] = []
     html = everyone.html
+    full_html = full.html if full else ""
     if is_tracked:
         tracked = add_tracking(html, publication)
         html, links = tracked.html, tracked.links
+        if full:
+            tracked_full = add_tracking(full_html, publication, first_index=len(links))
+            full_html, links = tracked_full.html, links + tracked_full.links
     now = timezone.now()
     send = Send(
         publication=publication,
@@ -60,7 +66,7 @@ def create_send(post) -> Send:
         text_template=everyone.text,
         is_tracked=is_tracked,
         tracked_links=links,
-        full_html_template=full.html if full else "",
+        full_html_template=full_html,
         full_text_template=full.text if full else "",
     )
     try:
@@ -68,7 +74,7 @@ def create_send(post) -> Send:
             send.save()
     except IntegrityError:
         return newsletter_for(post)
-    count = _insert_deliveries(send)
+    count = _insert_deliveries(send, has_full_version=full is not None)
     Send.objects.filter(id=send.id).update(recipient_count=count)
     send.recipient_count = count
     for _ in range(task_chains()):
@@ -117,13 +123,17 @@ def create_test_send(post, email: str) -> Send:
     return send
 
 
-def _insert_deliveries(send: Send) -> int:
+def _insert_deliveries(send: Send, *, has_full_version: bool) -> int:
     """INSERT ... SELECT: the database copies the recipients (queries.newsletter_recipients) into
-    deliveries; no Python object per row."""
+    deliveries, each marked with whether its reader gets the full version (billing.access's rule,
+    evaluated in the same statement); no Python object per row."""
     columns = {
         "send_id": Value(send.id),
         "subscription_id": F("id"),
         "email": F("person__email"),
+        "gets_full_post": full_post_condition(send.publication_id)
+        if has_full_version
+        else Value(False),
         "state": Value(DeliveryState.QUEUED),
         "attempts": Value(0),
         "last_error": Value(""),
@@ -137,6 +147,14 @@ def _insert_deliveries(send: Send) -> int:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount
+
+
+def full_post_condition(publication_id: int) -> Exists:
+    """For a recipient row (a subscription): whether its reader has paid access now, as an
+    expression. It is billing.access.with_paid_access itself, applied to that one row, so the
+    newsletter follows the same rule as the post page."""
+    this_row = Subscription.objects.filter(pk=OuterRef("pk"))
+    return Exists(with_paid_access(this_row, publication_id))
 
 
 def suppress(email: str, reason: str = SuppressionReason.MANUAL, publication=None) -> Suppression:

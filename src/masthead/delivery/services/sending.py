@@ -49,10 +49,16 @@ class BatchResult:
 
 
 class SendRenderer:
-    """Per-recipient bytes for one send: the pre-built template plus substitutions."""
+    """Per-recipient bytes for one send: the pre-built template plus substitutions; a paid post's
+    full version for the deliveries marked gets_full_post, its preview for the others."""
 
     def __init__(self, send: Send):
         self.template = MessageTemplate(send, send.html_template, send.text_template)
+        self.full_template = self.template
+        if send.full_html_template:
+            self.full_template = MessageTemplate(
+                send, send.full_html_template, send.full_text_template
+            )
         self.unsubscribe_before, self.unsubscribe_after = unsubscribe_url_prefix(send.publication)
         self.fallback_url = self.unsubscribe_before.rsplit("/unsubscribe/", 1)[0] + "/"
         self.is_tracked = send.is_tracked
@@ -64,7 +70,8 @@ class SendRenderer:
         return f"{self.unsubscribe_before}{token}{self.unsubscribe_after}"
 
     def render(self, delivery: Claimed, address: str | None = None) -> bytes:
-        return self.template.render(
+        template = self.full_template if delivery.gets_full_post else self.template
+        return template.render(
             delivery.id,
             address or delivery.email,
             self.unsubscribe_url(delivery.subscription_id),
