@@ -5,8 +5,10 @@ BIN := $(VENV)/bin
 
 .PHONY: demo test lint fmt check serve bench-serve bench-import bench-delivery bench-chat clean
 
+# PAID=1: paid plans on localstripe, a local Stripe stand-in, installed on first use.
 demo: $(VENV)/.installed
-	$(BIN)/masthead demo --port $(PORT)
+	$(if $(PAID),$(BIN)/python -c "import localstripe" 2>/dev/null || $(BIN)/python -m pip install --quiet localstripe)
+	$(BIN)/masthead demo --port $(PORT) $(if $(PAID),--paid)
 
 test: $(VENV)/.installed-test
 	DJANGO_ALLOW_ASYNC_UNSAFE=true $(BIN)/pytest $(PYTEST_ARGS)

@@ -57,13 +57,12 @@ def port_8025_taken():
     held.close()
 
 
-@pytest.fixture(scope="module")
-def demo(port_8025_taken, tmp_path_factory):
-    """A running demo: (its base URL, its data folder, the banner it printed)."""
-    data = tmp_path_factory.mktemp("demo-data")
+@contextlib.contextmanager
+def running_demo(data: Path, *options: str):
+    """`masthead demo` in its own process until the block ends: (base URL, its banner)."""
     port = free_demo_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "masthead", "demo", "--port", str(port)],
+        [sys.executable, "-m", "masthead", "demo", "--port", str(port), *options],
         cwd=REPO,
         env=clean_environment(MASTHEAD_DATA_DIR=str(data)),
         stdout=subprocess.PIPE,
@@ -83,12 +82,22 @@ def demo(port_8025_taken, tmp_path_factory):
             pytest.fail("the demo did not start:\n" + "".join(printed))
         with contextlib.suppress(queue.Empty):
             printed.append(lines.get(timeout=1))
-    yield f"http://127.0.0.1:{port}", data, "".join(printed)
-    process.terminate()
     try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
+        yield f"http://127.0.0.1:{port}", "".join(printed)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+@pytest.fixture(scope="module")
+def demo(port_8025_taken, tmp_path_factory):
+    """A running demo: (its base URL, its data folder, the banner it printed)."""
+    data = tmp_path_factory.mktemp("demo-data")
+    with running_demo(data) as (site, banner):
+        yield site, data, banner
 
 
 def browser():

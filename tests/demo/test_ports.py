@@ -55,7 +55,7 @@ def demo_run(monkeypatch, tmp_path):
     monkeypatch.setattr(runner.subprocess, "call", lambda command: 0)
     seen = {}
 
-    def supervise(commands, host, port, make_banner):
+    def supervise(commands, host, port, make_banner, started=None):
         seen.update(commands=commands, environment=dict(environment))
         return 0
 

@@ -19,7 +19,7 @@ from masthead.cli import (
     write_demo_environment,
 )
 from masthead.demo import content
-from masthead.demo.ports import PortTaken, check_demo_ports, choose_sink_port
+from masthead.demo.ports import PortTaken, any_free_port, check_demo_ports, choose_sink_port
 
 SETUP_STEPS = (
     ["migrate", "--no-input", "-v0"],
@@ -33,6 +33,9 @@ def run_demo(argv: list[str]) -> int:
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT") or "8000"))
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--no-serve", action="store_true", help="set up the data, then exit")
+    parser.add_argument(
+        "--paid", action="store_true", help="paid plans on a local Stripe stand-in (localstripe)"
+    )
     options = parser.parse_args(argv)
     host, port = options.host, options.port
     prepare_local_environment()
@@ -54,12 +57,21 @@ def run_demo(argv: list[str]) -> int:
         # No proxy in the demo: pages (WSGI) on PORT, the chat's sockets on PORT+1, and the
         # pages are told where to connect.
         os.environ["MASTHEAD_CHAT_PORT"] = str(port + 1)
+    started = {}
+    if options.paid:
+        stand_in = start_stripe_stand_in()
+        if stand_in is None:
+            return 1
+        started["stripe"] = stand_in
     write_demo_environment()
     print(f"Setting up the demo in {data_dir()} ...", flush=True)
-    for step in SETUP_STEPS:
+    steps = [*SETUP_STEPS, *([["load_demo_paid", f"http://{host}:{port}"]] if options.paid else [])]
+    for step in steps:
         if subprocess.call([sys.executable, "-m", "masthead", *step]) != 0:
+            stop_all(started)
             return 1
     if options.no_serve:
+        stop_all(started)
         return 0
     web = serve_command(host, port, workers=2)
     # Few threads for one person trying it out, which also spares them granian's warning about
@@ -72,7 +84,60 @@ def run_demo(argv: list[str]) -> int:
     }
     if has_sink:
         commands["mailsink"] = [sys.executable, "-m", "masthead", "mailsink"]
-    return supervise(commands, host, port, lambda: banner(host, port, has_sink))
+    return supervise(
+        commands, host, port, lambda: banner(host, port, has_sink, options.paid), started
+    )
+
+
+# The demo's stand-in keys: localstripe takes any key that looks like Stripe's.
+DEMO_STRIPE = {
+    "MASTHEAD_STRIPE_SECRET_KEY": "sk_test_masthead_demo",
+    "MASTHEAD_STRIPE_PUBLISHABLE_KEY": "pk_test_masthead_demo",
+    "MASTHEAD_STRIPE_WEBHOOK_SECRET": "whsec_masthead_demo",
+}
+
+
+def start_stripe_stand_in() -> subprocess.Popen | None:
+    """localstripe on a free loopback port, and every process pointed at it; None (with one line
+    saying what to do) when it is not installed or does not start."""
+    try:
+        import localstripe  # noqa: F401
+    except ImportError:
+        print(
+            "masthead: the paid demo needs localstripe: run `make demo PAID=1`, which installs "
+            "it, or `pip install localstripe`.",
+            file=sys.stderr,
+        )
+        return None
+    port = any_free_port("127.0.0.1")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "masthead.demo.localstripe_server", "--port", str(port)]
+    )
+    deadline = time.monotonic() + 20
+    while process.poll() is None and time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                break
+        except OSError:
+            time.sleep(0.2)
+    else:
+        print("masthead: localstripe did not start.", file=sys.stderr)
+        stop_all({"stripe": process})
+        return None
+    os.environ.update(DEMO_STRIPE)
+    os.environ["MASTHEAD_STRIPE_API_BASE"] = f"http://127.0.0.1:{port}"
+    return process
+
+
+def stop_all(processes: dict) -> None:
+    for process in processes.values():
+        if process.poll() is None:
+            process.terminate()
+    for process in processes.values():
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
 
 
 def masthead_command(*args: str) -> str:
@@ -103,7 +168,7 @@ def writer_sign_in_url() -> str:
     return result.stdout.strip()
 
 
-def banner(host: str, port: int, has_sink: bool) -> str:
+def banner(host: str, port: int, has_sink: bool, is_paid: bool = False) -> str:
     site = f"http://{host}:{port}"
     if has_sink:
         sink_port = os.environ["MASTHEAD_MAIL_SINK_PORT"]
@@ -123,7 +188,14 @@ def banner(host: str, port: int, has_sink: bool) -> str:
         f"             {writer_sign_in_url()}\n"
         f"             another one: `{masthead_command('signinlink', content.AUTHOR['email'])}`\n"
         f"  Admin:     {site}/admin/ (make a login with `{masthead_command('createadmin')}`)\n"
-        "  Stop with Ctrl-C.\n"
+        + (
+            f"  Paid:      plans at {site}/subscribe/ on a local Stripe stand-in "
+            f"({os.environ.get('MASTHEAD_STRIPE_API_BASE')}); pay with card 4242 4242 4242 4242, "
+            "any future date, any CVC\n"
+            if is_paid
+            else ""
+        )
+        + "  Stop with Ctrl-C.\n"
     )
 
 
@@ -141,9 +213,13 @@ def wait_for_web(host: str, port: int, processes, timeout: float = 30.0) -> bool
     return True  # slow, not dead: the loop below notices if it dies
 
 
-def supervise(commands: dict[str, list[str]], host: str, port: int, make_banner) -> int:
-    """Run the processes side by side; when one stops (or on Ctrl-C), stop them all."""
-    processes = {name: subprocess.Popen(command) for name, command in commands.items()}
+def supervise(
+    commands: dict[str, list[str]], host: str, port: int, make_banner, started=None
+) -> int:
+    """Run the processes side by side (with any `started` already); when one stops (or on
+    Ctrl-C), stop them all."""
+    processes = dict(started or {})
+    processes.update({name: subprocess.Popen(command) for name, command in commands.items()})
     stopping = False
     failed = False
 
@@ -163,12 +239,5 @@ def supervise(commands: dict[str, list[str]], host: str, port: int, make_banner)
             time.sleep(0.5)
     except KeyboardInterrupt:
         pass
-    for process in processes.values():
-        if process.poll() is None:
-            process.terminate()
-    for process in processes.values():
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+    stop_all(processes)
     return 1 if failed else 0
