@@ -99,8 +99,12 @@ def test_writer_drafts_with_an_image_schedules_and_the_worker_publishes(
     page.get_by_label("Or schedule for").fill(moment.strftime("%Y-%m-%dT%H:%M"))
     page.get_by_label("Send as email to subscribers").check()
     page.get_by_role("button", name="Schedule", exact=True).click()
-    # Scheduling with email asks once, saying how many subscribers will get it.
-    page.get_by_role("button", name="Confirm and schedule").click()
+    # Scheduling with email asks once, in the editor's dialog (the post was new when the page
+    # opened), saying how many subscribers will get it.
+    dialog = page.get_by_role("dialog")
+    dialog.wait_for()
+    assert "subscriber" in dialog.inner_text()
+    dialog.get_by_role("button", name="Confirm and schedule").click()
     page.get_by_text("Scheduled for").wait_for()
     post.refresh_from_db()
     assert post.status == PostStatus.SCHEDULED

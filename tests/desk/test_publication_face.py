@@ -22,6 +22,7 @@ def settings_data(publication, **fields) -> dict:
         "tagline": publication.tagline,
         "about": publication.about_markdown,
         "comment_policy": publication.comment_policy,
+        "time_zone": publication.time_zone,
         "accent_color": publication.accent_color,
         "accent_color_picker": publication.accent_color,
         "postal_address": publication.postal_address,

@@ -113,3 +113,37 @@ def test_an_unknown_zone_name_falls_back_to_the_install_zone(client, tokyo, sett
     response = client.get(f"/pub/{publication.slug}/notes/")
     assert response.status_code == 200
     assert "Mar 14 · 23:30" in response.content.decode()  # settings.TIME_ZONE is UTC
+
+
+def test_the_owner_picks_the_time_zone_in_the_desk(client, tokyo):
+    from tests.desk.test_publication_face import settings_data
+
+    publication, writer = tokyo
+    client.force_login(writer)
+    url = f"/desk/{publication.slug}/settings/"
+    assert '<option value="Asia/Tokyo" selected>' in client.get(url).content.decode()
+
+    response = client.post(
+        url, settings_data(publication, time_zone="America/Argentina/Buenos_Aires")
+    )
+
+    assert response.status_code == 302
+    publication.refresh_from_db()
+    assert publication.time_zone == "America/Argentina/Buenos_Aires"
+
+
+@pytest.mark.parametrize("zone", ["Mars/Olympus_Mons", "../../etc/passwd", "UTC\x00"])
+def test_a_zone_not_in_the_list_is_refused(client, tokyo, zone):
+    from tests.desk.test_publication_face import settings_data
+
+    publication, writer = tokyo
+    client.force_login(writer)
+
+    response = client.post(
+        f"/desk/{publication.slug}/settings/", settings_data(publication, time_zone=zone)
+    )
+
+    assert response.status_code == 400
+    assert "Choose a time zone from the list." in response.content.decode()
+    publication.refresh_from_db()
+    assert publication.time_zone == "Asia/Tokyo"

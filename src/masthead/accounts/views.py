@@ -14,9 +14,11 @@ from masthead.accounts.display import masked_address
 from masthead.accounts.forms import EmailForm, ProfileForm
 from masthead.accounts.link_pages import link_page
 from masthead.accounts.tokens import BadToken
+from masthead.billing.access import has_paid_access
 from masthead.core.images import describe_size
 from masthead.core.ratelimit import RateLimited, client_address
 from masthead.core.redirects import next_path_of, safe_next_path
+from masthead.publications.links import publication_link
 from masthead.publications.lookups import find_request_publication
 from masthead.publications.rules import can_create_publication
 from masthead.subscriptions.queries import subscriptions_of
@@ -80,9 +82,17 @@ def account(request):
         services.update_profile(person, **form.cleaned_data)
         messages.success(request, "Your profile is saved.")
         return redirect("accounts:account")
+    subscriptions = subscriptions_of(person)
+    for subscription in subscriptions:
+        # Where the reader manages paid access they have (paying or granted), per publication.
+        subscription.paid_page = (
+            publication_link(subscription.publication, "billing:account")
+            if has_paid_access(person, subscription.publication_id)
+            else ""
+        )
     context = {
         "form": form,
-        "subscriptions": subscriptions_of(person),
+        "subscriptions": subscriptions,
         "can_create_publication": can_create_publication(person),
         "max_upload": describe_size(settings.MAX_IMAGE_UPLOAD_BYTES),
     }

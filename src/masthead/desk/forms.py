@@ -5,6 +5,7 @@ from django.core.validators import validate_slug
 
 from masthead.accounts.forms import ImageFileField
 from masthead.core.address_field import AddressField
+from masthead.core.time_zones import time_zone_names
 from masthead.publications.models import CommentPolicy, Role
 from masthead.publications.services import accent_color_problem
 
@@ -34,6 +35,13 @@ class PublicationSettingsForm(forms.Form):
         help_text="Markdown. Shown on the About page.",
     )
     comment_policy = forms.ChoiceField(choices=CommentPolicy.choices, label="Who may comment")
+    time_zone = forms.ChoiceField(
+        label="Time zone",
+        required=False,  # left out, the publication keeps its zone
+        choices=lambda: [(name, name.replace("_", " ")) for name in time_zone_names()],
+        help_text="Dates and times on your pages, in the desk and in your emails use it.",
+        error_messages={"invalid_choice": "Choose a time zone from the list."},
+    )
     logo = ImageFileField(
         label="Logo",
         max_width=800,
@@ -70,6 +78,9 @@ class PublicationSettingsForm(forms.Form):
         ),
     )
     remove_social_image = forms.BooleanField(required=False, label="Remove the social image")
+
+    def clean_time_zone(self):
+        return self.cleaned_data["time_zone"] or None
 
     def clean_accent_color(self):
         return self.cleaned_data["accent_color"].strip().lower()

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from masthead.core import images
+from masthead.core.templatetags.masthead import moment
 from masthead.delivery.clipping import clip_notice, newsletter_html_size
 from masthead.delivery.queries import newsletter_recipients
 from masthead.desk.lookups import get_membership
@@ -43,11 +44,6 @@ def _page_number(request) -> int:
         return int(request.GET.get("page", "1"))
     except ValueError:
         return 1
-
-
-def _local(moment) -> str:
-    local = timezone.localtime(moment)
-    return f"{local:%a} {local.day} {local:%b %Y, %H:%M}"
 
 
 @login_required
@@ -236,7 +232,10 @@ def post_edit(request, publication_slug, post_id):
                 services.schedule_post(
                     post, form.cleaned_data["publish_at"], send_email=send_email, content=content
                 )
-                note = f"Scheduled for {_local(post.published_at)} ({settings.TIME_ZONE})."
+                note = (
+                    f"Scheduled for {moment(post.published_at)}"
+                    f" ({timezone.get_current_timezone_name()})."
+                )
             elif post.status == PostStatus.PUBLISHED:
                 services.update_post(post, content)
                 note = "Post updated. Readers see the new version."
@@ -293,7 +292,7 @@ def _confirm_send(request, membership, form, post):
         "membership": membership,
         "post": post,
         "action": data["action"],
-        "publish_at_display": _local(publish_at) if publish_at else "",
+        "publish_at_display": moment(publish_at) if publish_at else "",
         "time_zone": timezone.get_current_timezone_name(),
         "recipient_count": newsletter_recipient_count(publication),
         "resend": resend,

@@ -77,6 +77,7 @@ def publication_settings(request, publication_slug):
         "tagline": publication.tagline,
         "about": publication.about_markdown,
         "comment_policy": publication.comment_policy,
+        "time_zone": publication.time_zone,
         "accent_color": publication.accent_color,
         "accent_color_picker": publication.accent_color,
         "postal_address": publication.postal_address,

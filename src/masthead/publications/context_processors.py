@@ -1,8 +1,12 @@
 """Template context every page needs: the publication, its navigation, its face and the viewer."""
 
+from functools import cache
+
 from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 
+from masthead.billing.access import has_paid_access
+from masthead.billing.plans import is_paid_available
 from masthead.publications.links import site_path
 from masthead.publications.queries import viewer_of
 from masthead.publications.social_cards import publication_og_image
@@ -44,6 +48,7 @@ def publication(request):
         return {"publication": None, "nav_items": []}
     # Lazy: each query runs only when a template asks, and at most once per request.
     viewer = SimpleLazyObject(lambda: viewer_of(request.user, current))
+    paid_offered = cache(lambda: is_paid_available(current))  # asked once per request at most
     return {
         "publication": current,
         "nav_items": navigation(),
@@ -55,4 +60,7 @@ def publication(request):
         ),
         "desk_url": lambda: site_path("desk:dashboard", current.slug),
         "reader_referral_link": lambda: reader_referral_link(current, request.user),
+        # Paid plans readers can buy now (billing.plans: off means every paid control hidden).
+        "paid_offered": paid_offered,
+        "upgrade_offered": lambda: paid_offered() and not has_paid_access(request.user, current.id),
     }

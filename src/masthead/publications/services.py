@@ -12,6 +12,7 @@ from masthead.accounts.services import normalize_email, replace_image, request_s
 from masthead.accounts.tokens import BadToken, make_token, read_token
 from masthead.core.images import ProcessedImage
 from masthead.core.rendering import render_markdown
+from masthead.core.time_zones import time_zone_names
 from masthead.publications.links import site_path
 from masthead.publications.models import (
     Invitation,
@@ -105,6 +106,7 @@ def update_publication_settings(
     tagline: str,
     about: str,
     comment_policy: str,
+    time_zone: str | None = None,
     accent_color: str | None = None,
     postal_address: str | None = None,
     logo: ProcessedImage | None = None,
@@ -114,7 +116,8 @@ def update_publication_settings(
 ) -> Publication:
     """Change what readers see of a publication, its face and who may comment on it.
 
-    None leaves the accent colour or postal address as they are; an empty colour is the default.
+    None leaves the time zone, accent colour or postal address as they are; an empty colour is
+    the default.
     """
     from masthead.publications.models import CommentPolicy
 
@@ -126,6 +129,11 @@ def update_publication_settings(
     publication.about_html = render_markdown(about)
     publication.comment_policy = comment_policy
     fields = ["name", "tagline", "about_markdown", "about_html", "comment_policy"]
+    if time_zone is not None:
+        if time_zone not in time_zone_names():
+            raise PublicationError("Choose a time zone from the list.")
+        publication.time_zone = time_zone
+        fields.append("time_zone")
     if accent_color is not None:
         accent_color = accent_color.strip().lower() or DEFAULT_ACCENT
         problem = accent_color_problem(accent_color)
