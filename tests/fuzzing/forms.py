@@ -8,7 +8,7 @@ from django.urls import resolve
 from django.urls.exceptions import Resolver404
 
 # The names query strings usually carry: paging, sorting, cursors, filters, redirects, referrals.
-QUERY_NAMES = ("page", "sort", "before", "status", "next", "r", "q", "comments", "tab")
+QUERY_NAMES = ("page", "sort", "before", "status", "next", "r", "q", "comments", "tab", "offer")
 
 
 @dataclass

@@ -126,6 +126,7 @@ def build_world(data_dir, media_root) -> World:
     from masthead.billing import gifts, groups
     from masthead.billing.comps import grant_comp
     from masthead.billing.models import Plan
+    from masthead.billing.offer_models import Offer
     from masthead.chat import services as chat
     from masthead.delivery.models import Delivery
     from masthead.delivery.services import fan_out
@@ -196,6 +197,14 @@ def build_world(data_dir, media_root) -> World:
         currency="usd",
         stripe_plan_id="plan_fuzz",
     )
+    # An offer as billing.offers leaves it (its coupon in Stripe is not needed to show or end it).
+    offer = Offer.objects.create(
+        publication=publication,
+        code="fuzz-offer",
+        percent_off=10,
+        duration="once",
+        stripe_coupon_id="coupon_fuzz",
+    )
     publication.refresh_from_db()
     name, accent = publication.name, publication.accent_color
     home_card_title = social_cards.home_card_title(publication)
@@ -238,6 +247,7 @@ def build_world(data_dir, media_root) -> World:
             "group_id": group.id,
             "seat_id": seat.id,
             "plan_id": plan.id,
+            "offer_id": offer.id,
             "name": MAIL_NAME,
             "path": MEDIA_NAME,
         },

@@ -20,7 +20,7 @@ from masthead.subscriptions.models import Subscription
 PAYING_STATUSES = ("active", "trialing", "past_due")
 
 
-def _paying(prefix: str, now) -> Q:
+def paying_condition(prefix: str, now) -> Q:
     """A paid subscription that grants access now; `prefix` leads from the queried model to it.
     One that was set to cancel at its period's end stops at that end even if Stripe's event
     telling so is late."""
@@ -53,7 +53,7 @@ def _has_access(publication_id: int, person, now) -> Q:
     """Staff, paying, or granted: as one condition on a person (an OuterRef to them)."""
     staff = Membership.objects.filter(publication_id=publication_id, person=person)
     paying = Subscription.objects.filter(
-        _paying("paid__", now), publication_id=publication_id, person=person
+        paying_condition("paid__", now), publication_id=publication_id, person=person
     )
     granted = current_grants(now).filter(publication_id=publication_id, person=person)
     return Q(Exists(staff)) | Q(Exists(paying)) | Q(Exists(granted))
@@ -78,7 +78,7 @@ def paid_reader_ids(publication_id: int, person_ids, *, now=None) -> set[int]:
     )
     paying = set(
         Subscription.objects.filter(
-            _paying("paid__", now), publication_id=publication_id, person_id__in=person_ids
+            paying_condition("paid__", now), publication_id=publication_id, person_id__in=person_ids
         ).values_list("person_id", flat=True)
     )
     granted = set(

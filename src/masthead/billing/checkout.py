@@ -19,7 +19,7 @@ class CheckoutRefused(Exception):
     """The reader's request cannot be done; the message says why, for them."""
 
 
-def _stripe(call):
+def call_stripe(call):
     """Run a Stripe call; its failures become one clear message, never a 500."""
     try:
         return call()
@@ -34,7 +34,7 @@ def customer_id_for(person) -> str:
     found = StripeCustomer.objects.filter(person=person).first()
     if found is not None:
         return found.stripe_customer_id
-    customer = _stripe(
+    customer = call_stripe(
         lambda: gateway.client().v1.customers.create(
             params={"email": person.email, "metadata": {"masthead_person": str(person.pk)}},
             options={"idempotency_key": f"masthead-customer-{person.pk}"},
@@ -49,7 +49,7 @@ def customer_id_for(person) -> str:
 def start_card_setup(person) -> str:
     """A SetupIntent for the person's card; its client secret goes to Stripe.js in the page."""
     customer = customer_id_for(person)
-    intent = _stripe(
+    intent = call_stripe(
         lambda: gateway.client().v1.setup_intents.create(
             params={"customer": customer, "usage": "off_session", "payment_method_types": ["card"]}
         )
@@ -57,7 +57,7 @@ def start_card_setup(person) -> str:
     return intent.client_secret
 
 
-def _confirmed_card(person, setup_intent_id: str) -> str:
+def confirmed_card(person, setup_intent_id: str) -> str:
     """The payment method of a SetupIntent this person confirmed, read back from Stripe: what the
     browser says is never taken on trust."""
     if not isinstance(setup_intent_id, str) or not setup_intent_id.startswith("seti_"):
@@ -86,31 +86,49 @@ def paying_subscription(person, publication_id: int) -> PaidSubscription | None:
     )
 
 
-def subscribe(person, plan: Plan, setup_intent_id: str) -> PaidSubscription:
+def subscribe(
+    person, plan: Plan, setup_intent_id: str, *, offer_code: str = ""
+) -> PaidSubscription:
     """Start paying for `plan` with the card of a confirmed SetupIntent. A free subscriber keeps
-    their subscription row; a reader not yet subscribed is subscribed by paying."""
+    their subscription row; a reader not yet subscribed is subscribed by paying. The reader's
+    first paid subscription here starts with the publication's free trial, if it has one; an
+    offer's code applies its coupon (refused when the offer is no longer open)."""
+    from masthead.billing import offers  # offers reads this module's UNREACHABLE
+
     if not plan.is_active:
         raise CheckoutRefused("This plan is no longer offered. Choose another.")
     if paying_subscription(person, plan.publication_id) is not None:
         raise CheckoutRefused(
             "You already have a paid subscription. Manage it on your account page."
         )
-    card = _confirmed_card(person, setup_intent_id)
+    offer = None
+    if offer_code:
+        offer = offers.usable_offer(plan.publication, offer_code)
+        if offer is None:
+            raise CheckoutRefused("This offer has ended. Nothing was charged.")
+    card = confirmed_card(person, setup_intent_id)
     customer = customer_id_for(person)
+    trial_days = offers.trial_days_for(person, plan.publication)
     row = _subscription_row(person, plan)
+    params: dict = {
+        "customer": customer,
+        "items": [{"plan": plan.stripe_plan_id}],
+        "metadata": {sync.ROW_KEY: str(row.pk), "masthead_plan": str(plan.pk)},
+    }
+    if trial_days:
+        params["trial_period_days"] = trial_days
+    if offer is not None:
+        params["discounts"] = [{"coupon": offer.stripe_coupon_id}]
+        params["metadata"]["masthead_offer"] = offer.code
     client = gateway.client()
-    _stripe(
+    call_stripe(
         lambda: client.v1.customers.update(
             customer, params={"invoice_settings": {"default_payment_method": card}}
         )
     )
-    created = _stripe(
+    created = call_stripe(
         lambda: client.v1.subscriptions.create(
-            params={
-                "customer": customer,
-                "items": [{"plan": plan.stripe_plan_id}],
-                "metadata": {sync.ROW_KEY: str(row.pk), "masthead_plan": str(plan.pk)},
-            },
+            params=params,
             # A double click, or a retry after a lost answer, creates one subscription.
             options={"idempotency_key": f"masthead-subscribe-{row.pk}-{setup_intent_id}"},
         )
@@ -119,7 +137,7 @@ def subscribe(person, plan: Plan, setup_intent_id: str) -> PaidSubscription:
     if paid is None or paid.status not in PAYING_STATUSES:
         # The first payment failed: end the attempt now rather than leave Stripe a subscription
         # waiting for a payment that will not come.
-        _stripe(lambda: client.v1.subscriptions.cancel(created.id))
+        call_stripe(lambda: client.v1.subscriptions.cancel(created.id))
         sync.refresh(created.id)
         raise CheckoutRefused("Your card was declined. Nothing was charged; try another card.")
     return paid
@@ -140,7 +158,7 @@ def _subscription_row(person, plan: Plan) -> Subscription:
 
 def set_cancel_at_period_end(paid: PaidSubscription, cancel: bool) -> PaidSubscription:
     """Cancel (access runs to the end of the paid period) or take the cancellation back."""
-    updated = _stripe(
+    updated = call_stripe(
         lambda: gateway.client().v1.subscriptions.update(
             paid.stripe_subscription_id, params={"cancel_at_period_end": cancel}
         )
@@ -155,9 +173,9 @@ def switch_plan(paid: PaidSubscription, plan: Plan) -> PaidSubscription:
     if plan.pk == paid.plan_id:
         return paid
     client = gateway.client()
-    current = _stripe(lambda: client.v1.subscriptions.retrieve(paid.stripe_subscription_id))
+    current = call_stripe(lambda: client.v1.subscriptions.retrieve(paid.stripe_subscription_id))
     item_id = current.to_dict()["items"]["data"][0]["id"]
-    updated = _stripe(
+    updated = call_stripe(
         lambda: client.v1.subscriptions.update(
             paid.stripe_subscription_id,
             params={"items": [{"id": item_id, "plan": plan.stripe_plan_id}]},
@@ -169,9 +187,9 @@ def switch_plan(paid: PaidSubscription, plan: Plan) -> PaidSubscription:
 @transaction.atomic
 def change_card(person, setup_intent_id: str) -> None:
     """Make the card of a newly confirmed SetupIntent the one every renewal charges."""
-    card = _confirmed_card(person, setup_intent_id)
+    card = confirmed_card(person, setup_intent_id)
     customer = customer_id_for(person)
-    _stripe(
+    call_stripe(
         lambda: gateway.client().v1.customers.update(
             customer, params={"invoice_settings": {"default_payment_method": card}}
         )

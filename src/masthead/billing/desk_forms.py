@@ -1,13 +1,17 @@
-"""The desk's paid-subscription forms: prices typed as a writer types money, and comps."""
+"""The desk's paid-subscription forms: prices typed as a writer types money, offers, and comps."""
 
+import datetime as dt
 import re
 from decimal import Decimal
 
 from django import forms
+from django.utils import timezone
 
-from masthead.billing import plans
+from masthead.billing import offers, plans
 from masthead.billing.comps import MAX_MONTHS
-from masthead.billing.models import PlanInterval
+from masthead.billing.models import MAX_TRIAL_DAYS, PlanInterval
+from masthead.billing.offer_models import OfferDuration
+from masthead.billing.offers import CODE_LENGTH
 from masthead.billing.plans import PriceChoice
 from masthead.core.address_field import AddressField
 
@@ -77,6 +81,16 @@ class PlansForm(forms.Form):
         required=False,
         help_text="What readers see, for example Founding member or Patron.",
     )
+    trial_days = forms.IntegerField(
+        label="Free trial, in days",
+        min_value=0,
+        max_value=MAX_TRIAL_DAYS,
+        required=False,
+        help_text=(
+            f"0 for none, at most {MAX_TRIAL_DAYS}. A reader's first paid subscription starts "
+            "free; their card is charged when the trial ends, unless they cancel."
+        ),
+    )
     is_paid_on = forms.BooleanField(
         label="Paid subscriptions on",
         required=False,
@@ -90,6 +104,10 @@ class PlansForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["monthly"].error_messages["required"] = "Enter a monthly price."
         self.fields["yearly"].error_messages["required"] = "Enter a yearly price."
+        self.fields["trial_days"].error_messages["invalid"] = (
+            f"Enter a whole number of days from 0 to {MAX_TRIAL_DAYS}."
+        )
+        self.fields["trial_days"].widget.attrs["inputmode"] = "numeric"
 
     def clean(self):
         cleaned = super().clean()
@@ -151,3 +169,87 @@ class CompForm(forms.Form):
                 "months", f"Enter a number of months from 1 to {MAX_MONTHS}, or tick Forever."
             )
         return cleaned
+
+
+PERCENT, AMOUNT_OFF = "percent", "amount"
+
+
+class OfferForm(forms.Form):
+    code = forms.SlugField(
+        label="Code",
+        max_length=CODE_LENGTH,
+        help_text="Letters, digits and dashes; it ends the link you share, as in ?offer=spring.",
+    )
+    kind = forms.ChoiceField(
+        label="Discount",
+        choices=[(PERCENT, "A percentage off"), (AMOUNT_OFF, "An amount off")],
+        widget=forms.RadioSelect,
+        initial=PERCENT,
+    )
+    percent_off = forms.IntegerField(
+        label="Percentage off", min_value=1, max_value=100, required=False, help_text="1 to 100."
+    )
+    amount_off = AmountField(
+        label="Amount off", required=False, help_text="In your currency, for example 2 or 2.50."
+    )
+    duration = forms.ChoiceField(
+        label="For how long",
+        choices=OfferDuration.choices,
+        widget=forms.RadioSelect,
+        initial=OfferDuration.ONCE,
+    )
+    duration_in_months = forms.IntegerField(
+        label="Number of months",
+        min_value=1,
+        max_value=offers.MAX_MONTHS,
+        required=False,
+        help_text=f"When the discount lasts a number of months: 1 to {offers.MAX_MONTHS}.",
+    )
+    ends_on = forms.DateField(
+        label="Last day of the offer (optional)",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="The link stops working after this day. Leave empty to end it yourself.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["code"].error_messages["invalid"] = "Use letters, digits and dashes only."
+        for name in ("percent_off", "duration_in_months"):
+            self.fields[name].widget.attrs["inputmode"] = "numeric"
+            self.fields[name].error_messages["invalid"] = "Enter a whole number."
+        self.fields["ends_on"].error_messages["invalid"] = "Enter a date like 2026-12-31."
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        if cleaned["kind"] == PERCENT and cleaned.get("percent_off") is None:
+            self.add_error("percent_off", "Enter the percentage off, from 1 to 100.")
+        if cleaned["kind"] == AMOUNT_OFF and cleaned.get("amount_off") is None:
+            self.add_error("amount_off", "Enter the amount off.")
+        if cleaned["duration"] == OfferDuration.REPEATING and not cleaned.get("duration_in_months"):
+            self.add_error("duration_in_months", "Enter the number of months.")
+        ends_on = cleaned.get("ends_on")
+        if ends_on is not None and ends_on < timezone.localdate():
+            self.add_error("ends_on", "The last day is in the past.")
+        return cleaned
+
+    def terms(self) -> offers.OfferTerms:
+        data = self.cleaned_data
+        ends_at = None
+        if data.get("ends_on") is not None:
+            # The end of that day where the desk is (the publication's time zone).
+            ends_at = timezone.make_aware(
+                dt.datetime.combine(data["ends_on"] + dt.timedelta(days=1), dt.time.min)
+            )
+        is_percent = data["kind"] == PERCENT
+        return offers.OfferTerms(
+            percent_off=data["percent_off"] if is_percent else None,
+            amount_off=None if is_percent else data["amount_off"],
+            duration=data["duration"],
+            duration_in_months=data.get("duration_in_months")
+            if data["duration"] == OfferDuration.REPEATING
+            else None,
+            ends_at=ends_at,
+        )

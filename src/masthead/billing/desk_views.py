@@ -1,5 +1,5 @@
-"""The writer's side of paid subscriptions, in the desk: prices and the paid switch, comps, and
-the revenue figures. Owners and admins only."""
+"""The writer's side of paid subscriptions, in the desk: prices, the free trial and the paid
+switch, offers, comps, and the revenue figures. Owners and admins only."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -7,11 +7,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from masthead.billing import charts, comps, gateway, offering, plans, revenue
-from masthead.billing.desk_forms import CompForm, PlansForm, format_amount
+from masthead.billing import charts, comps, gateway, offering, offers, plans, revenue
+from masthead.billing.desk_forms import CompForm, OfferForm, PlansForm, format_amount
 from masthead.billing.models import AccessGrant, GrantKind, PlanInterval
+from masthead.billing.offer_models import Offer
 from masthead.core.addresses import readable_address
 from masthead.desk.lookups import MANAGERS, get_membership
+from masthead.publications.links import publication_link
 
 STRIPE_UNREACHABLE = "Stripe could not be reached, so nothing was saved. Try again in a minute."
 
@@ -24,6 +26,7 @@ def _plans_initial(publication) -> dict:
         "founding_name": PlanInterval.FOUNDING.label,
         # A first visit offers paid on: saving prices is how a writer starts.
         "is_paid_on": settings_row.is_paid_on or not by_interval,
+        "trial_days": settings_row.trial_days,
     }
     for field, interval in (
         ("monthly", PlanInterval.MONTH),
@@ -53,8 +56,9 @@ def desk_plans(request, publication_slug):
                 form.cleaned_data["currency"],
                 form.prices(),
                 is_paid_on=form.cleaned_data["is_paid_on"],
+                trial_days=form.cleaned_data["trial_days"] or 0,
             )
-        except plans.PlanRefused as error:
+        except (plans.PlanRefused, offers.OfferRefused) as error:
             form.add_error(None, str(error))
         except gateway.PaymentsUnavailable:
             form.add_error(None, STRIPE_UNREACHABLE)
@@ -69,6 +73,63 @@ def desk_plans(request, publication_slug):
         still_missing=gateway.missing_settings(),
     )
     return render(request, "billing/desk_plans.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+def desk_offers(request, publication_slug):
+    membership = get_membership(request.user, publication_slug, roles=MANAGERS)
+    publication = membership.publication
+    context = {"desk_publication": publication, "membership": membership}
+    if not gateway.is_configured():
+        context["missing_settings"] = gateway.missing_settings()
+        return render(request, "billing/desk_offers.html", context)
+    form = OfferForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            offer = offers.create_offer(
+                publication, form.cleaned_data["code"], form.terms(), created_by=request.user
+            )
+        except offers.OfferRefused as error:
+            form.add_error(None, str(error))
+        except gateway.PaymentsUnavailable:
+            form.add_error(None, STRIPE_UNREACHABLE)
+        else:
+            messages.success(request, f"Offer {offer.code} created. Share its link below.")
+            return redirect("desk:billing:desk_offers", publication.slug)
+    open_offers, closed_offers = offers.list_offers(publication)
+    context.update(
+        form=form,
+        open_offers=[_shown_offer(publication, offer) for offer in open_offers],
+        closed_offers=[_shown_offer(publication, offer) for offer in closed_offers],
+        has_prices=bool(plans.active_plans(publication)),
+    )
+    return render(request, "billing/desk_offers.html", context, status=400 if form.errors else 200)
+
+
+def _shown_offer(publication, offer):
+    """The offer with what the desk shows of it: its terms in words and its link."""
+    offer.discount = offers.discount_text(offer)
+    offer.lasts = offers.duration_text(offer)
+    offer.link = offer_link(publication, offer)
+    return offer
+
+
+def offer_link(publication, offer) -> str:
+    return publication_link(publication, "subscriptions:subscribe") + f"?offer={offer.code}"
+
+
+@login_required
+@require_POST
+def desk_offer_end(request, publication_slug, offer_id):
+    membership = get_membership(request.user, publication_slug, roles=MANAGERS)
+    offer = get_object_or_404(Offer, pk=offer_id, publication=membership.publication)
+    if offers.end_offer(offer):
+        messages.success(
+            request, f"Offer {offer.code} ended: its link no longer gives the discount."
+        )
+    else:
+        messages.info(request, f"Offer {offer.code} had already ended.")
+    return redirect("desk:billing:desk_offers", membership.publication.slug)
 
 
 @login_required

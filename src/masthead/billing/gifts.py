@@ -12,7 +12,7 @@ from django.utils import timezone
 from masthead.accounts.services import normalize_email
 from masthead.accounts.tokens import BadToken, make_token, read_token
 from masthead.billing import gateway
-from masthead.billing.checkout import UNREACHABLE, CheckoutRefused, _confirmed_card, customer_id_for
+from masthead.billing.checkout import UNREACHABLE, CheckoutRefused, confirmed_card, customer_id_for
 from masthead.billing.gift_models import Gift
 from masthead.billing.models import AccessGrant, GrantKind, Plan, PlanInterval
 from masthead.referrals.services import add_months, subscribe_signed_in_reader
@@ -51,7 +51,7 @@ def buy_gift(
     plan = gift_plan(publication)
     if plan is None:
         raise CheckoutRefused("Gifts are not offered right now.")
-    card = _confirmed_card(buyer, setup_intent_id)
+    card = confirmed_card(buyer, setup_intent_id)
     customer = customer_id_for(buyer)
     recipient = normalize_email(recipient_email)
     intent = _charge(plan, customer, card, buyer, recipient, setup_intent_id)

@@ -17,14 +17,14 @@ from masthead.billing import gateway
 from masthead.billing.access import PAYING_STATUSES
 from masthead.billing.checkout import (
     CheckoutRefused,
-    _confirmed_card,
-    _stripe,
+    call_stripe,
+    confirmed_card,
     customer_id_for,
 )
 from masthead.billing.gift_models import Group, GroupSeat
 from masthead.billing.gifts import gift_plan
 from masthead.billing.models import AccessGrant, GrantKind
-from masthead.billing.sync import _moment, _period_end
+from masthead.billing.sync import moment_of, period_end_of
 from masthead.referrals.services import subscribe_signed_in_reader
 
 SEAT_SALT = "masthead.group-seat"
@@ -65,15 +65,15 @@ def buy_group(payer, publication, seat_count: int, setup_intent_id: str) -> Grou
     plan = gift_plan(publication)
     if plan is None:
         raise CheckoutRefused("Group subscriptions are not offered right now.")
-    card = _confirmed_card(payer, setup_intent_id)
+    card = confirmed_card(payer, setup_intent_id)
     customer = customer_id_for(payer)
     client = gateway.client()
-    _stripe(
+    call_stripe(
         lambda: client.v1.customers.update(
             customer, params={"invoice_settings": {"default_payment_method": card}}
         )
     )
-    created = _stripe(
+    created = call_stripe(
         lambda: client.v1.subscriptions.create(
             params={
                 "customer": customer,
@@ -85,7 +85,7 @@ def buy_group(payer, publication, seat_count: int, setup_intent_id: str) -> Grou
     )
     data = created.to_dict()
     if data.get("status") not in PAYING_STATUSES:
-        _stripe(lambda: client.v1.subscriptions.cancel(created.id))
+        call_stripe(lambda: client.v1.subscriptions.cancel(created.id))
         raise CheckoutRefused("Your card was declined. Nothing was charged; try another card.")
     with transaction.atomic():
         group, is_new = Group.objects.get_or_create(
@@ -96,7 +96,7 @@ def buy_group(payer, publication, seat_count: int, setup_intent_id: str) -> Grou
                 "plan": plan,
                 "seat_count": seat_count,
                 "status": data["status"],
-                "current_period_end": _period_end(data),
+                "current_period_end": period_end_of(data),
             },
         )
         if is_new:
@@ -218,9 +218,9 @@ def mirror_group(data: dict) -> Group | None:
     if group is None:
         return None
     group.status = data.get("status") or group.status
-    group.current_period_end = _period_end(data) or group.current_period_end
+    group.current_period_end = period_end_of(data) or group.current_period_end
     group.cancel_at_period_end = bool(data.get("cancel_at_period_end"))
-    group.ended_at = _moment(data.get("ended_at")) or (
+    group.ended_at = moment_of(data.get("ended_at")) or (
         group.ended_at or timezone.now() if not is_paying(group) else None
     )
     group.save()

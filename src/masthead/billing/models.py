@@ -3,6 +3,7 @@ subscription mirrored onto their one subscription row, complimentary access, and
 events already handled."""
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -48,6 +49,9 @@ class Plan(models.Model):
         return "month" if self.interval == PlanInterval.MONTH else "year"
 
 
+MAX_TRIAL_DAYS = 90
+
+
 class BillingSettings(models.Model):
     """A publication's Stripe product and currency; no row means paid subscriptions are off."""
 
@@ -57,6 +61,10 @@ class BillingSettings(models.Model):
     stripe_product_id = models.CharField(max_length=255, blank=True)
     currency = models.CharField(max_length=3, default="usd")
     is_paid_on = models.BooleanField(default=False)
+    # A reader's first paid subscription here starts with this many free days (0: none).
+    trial_days = models.PositiveSmallIntegerField(
+        default=0, validators=[MaxValueValidator(MAX_TRIAL_DAYS)]
+    )
 
     def __str__(self):
         return f"Billing of {self.publication}"
@@ -89,6 +97,9 @@ class PaidSubscription(models.Model):
     started_at = models.DateTimeField(default=timezone.now)
     ended_at = models.DateTimeField(null=True, blank=True)
     synced_at = models.DateTimeField(default=timezone.now)
+    # Set once Stripe reports this reader paying or trialing here: a free trial is for a reader's
+    # first paid subscription only (the row is kept, and reused, when they subscribe again).
+    has_paid_or_trialed = models.BooleanField(default=False)
 
     def __str__(self):
         return f"{self.subscription} on {self.plan.name} ({self.status})"
@@ -143,3 +154,4 @@ class StripeEvent(models.Model):
 
 
 from masthead.billing.gift_models import Gift, Group, GroupSeat  # noqa: E402,F401
+from masthead.billing.offer_models import Offer  # noqa: E402,F401

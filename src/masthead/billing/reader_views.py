@@ -1,6 +1,7 @@
 """The reader's paid pages: the plans beside the free subscription, checkout with Stripe's card
 form, and their paid subscription (cancel, resume, switch plan, change card, receipts)."""
 
+import datetime as dt
 from dataclasses import dataclass
 from functools import wraps
 
@@ -15,7 +16,8 @@ from django.utils import timezone
 from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_http_methods, require_POST
 
-from masthead.billing import checkout, gateway, plans
+from masthead.billing import checkout, gateway, offer_models, plans
+from masthead.billing import offers as offer_terms
 from masthead.billing.access import PAYING_STATUSES, current_grants
 from masthead.billing.models import PaidSubscription, Plan, PlanInterval
 from masthead.billing.reader_forms import CardForm, SwitchPlanForm
@@ -62,6 +64,8 @@ class Offer:
     price: str  # "$8"
     per: str  # "a month"
     saving: str  # "Save $16 a year (17%) vs. monthly", or ""
+    discounted: str = ""  # "$6", the price with the reader's offer, or ""
+    discount_terms: str = ""  # "25% off for the first 3 months"
 
     @property
     def is_founding(self) -> bool:
@@ -72,7 +76,8 @@ def price_per(plan: Plan) -> str:
     return "a month" if plan.interval == PlanInterval.MONTH else "a year"
 
 
-def offers_of(active: list[Plan]) -> list[Offer]:
+def offers_of(active: list[Plan], discount: offer_models.Offer | None = None) -> list[Offer]:
+    """How each plan reads; with the reader's offer (a discount), its price with it too."""
     monthly = next((plan for plan in active if plan.interval == PlanInterval.MONTH), None)
     offers = []
     for plan in active:
@@ -83,10 +88,34 @@ def offers_of(active: list[Plan]) -> list[Offer]:
                 percent = round(saved * 100 / (monthly.amount * 12))
                 money = format_money(saved, plan.currency)
                 saving = f"Save {money} a year ({percent}%) vs. monthly"
+        discounted = terms = ""
+        if discount is not None:
+            discounted = offer_terms.offer_price(plan, discount)
+            terms = (
+                f"{offer_terms.discount_text(discount)} {offer_terms.duration_text(discount, plan)}"
+            )
         offers.append(
-            Offer(plan, format_money(plan.amount, plan.currency), price_per(plan), saving)
+            Offer(
+                plan,
+                format_money(plan.amount, plan.currency),
+                price_per(plan),
+                saving,
+                discounted,
+                terms,
+            )
         )
     return offers
+
+
+OFFER_GONE = "That offer is no longer available, so these are the regular prices."
+
+
+def offer_from(publication, code) -> tuple[offer_models.Offer | None, str]:
+    """The open offer a link's code names, and a calm note for the reader when it names none."""
+    if not code:
+        return None, ""
+    found = offer_terms.usable_offer(publication, code)
+    return found, "" if found is not None else OFFER_GONE
 
 
 def plans_page(request, publication, form, *, status: int = 200):
@@ -96,9 +125,13 @@ def plans_page(request, publication, form, *, status: int = 200):
     if request.user.is_authenticated:
         current = checkout.paying_subscription(request.user, publication.id)
     active = plans.active_plans(publication)
+    discount, offer_note = offer_from(publication, request.GET.get("offer"))
     context = {
         "form": form,
-        "offers": offers_of(active),
+        "offers": offers_of(active, discount),
+        "offer_code": discount.code if discount else "",
+        "offer_note": offer_note,
+        "trial_days": offer_terms.trial_days_for(request.user, publication),
         "free_price": format_money(0, active[0].currency if active else ""),
         "current": current,
     }
@@ -145,12 +178,15 @@ def checkout_page(request, plan_id):
         messages.info(request, "You already have a paid subscription. Here it is.")
         return redirect("billing:account")
     error, status = "", 200
+    code = (request.POST if request.method == "POST" else request.GET).get("offer", "")
     if request.method == "POST":
         form = CardForm(request.POST)
         error, status = CARD_NOT_SAVED, 400
         if form.is_valid():
             try:
-                checkout.subscribe(request.user, plan, form.cleaned_data["setup_intent"])
+                checkout.subscribe(
+                    request.user, plan, form.cleaned_data["setup_intent"], offer_code=code
+                )
             except checkout.CheckoutRefused as refused:
                 error = str(refused)
             except gateway.PaymentsUnavailable as unavailable:
@@ -158,8 +194,21 @@ def checkout_page(request, plan_id):
             else:
                 messages.success(request, f"Welcome aboard: you are on the {plan.name} plan.")
                 return redirect("billing:account")
-    offer = next(one for one in offers_of(plans.active_plans(publication)) if one.plan == plan)
-    context = {"offer": offer, "benefits": PAID_BENEFITS, "submit_label": f"Pay {offer.price}"}
+    discount, offer_note = offer_from(publication, code)
+    offer = next(
+        one for one in offers_of(plans.active_plans(publication), discount) if one.plan == plan
+    )
+    trial_days = offer_terms.trial_days_for(request.user, publication)
+    submit_label = "Start free trial" if trial_days else f"Pay {offer.discounted or offer.price}"
+    context = {
+        "offer": offer,
+        "benefits": PAID_BENEFITS,
+        "submit_label": submit_label,
+        "offer_code": discount.code if discount else "",
+        "offer_note": offer_note,
+        "trial_days": trial_days,
+        "trial_ends_at": timezone.now() + dt.timedelta(days=trial_days) if trial_days else None,
+    }
     return _card_page(request, "billing/checkout.html", context, error=error, status=status)
 
 

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from masthead.billing import gateway
+from masthead.billing.access import PAYING_STATUSES
 from masthead.billing.models import PaidSubscription, Plan
 from masthead.subscriptions.models import Subscription, SubscriptionStatus
 
@@ -16,18 +17,21 @@ ROW_KEY = "masthead_subscription"
 ENDED_STATUSES = ("canceled", "incomplete_expired")
 
 
-def _moment(seconds) -> dt.datetime | None:
+def moment_of(seconds) -> dt.datetime | None:
     if seconds in (None, ""):
         return None
     return dt.datetime.fromtimestamp(int(seconds), tz=dt.UTC)
 
 
-def _period_end(data: dict) -> dt.datetime | None:
+def period_end_of(data: dict) -> dt.datetime | None:
     """current_period_end: on the subscription in older API versions, on its item in newer."""
     if data.get("current_period_end"):
-        return _moment(data["current_period_end"])
+        return moment_of(data["current_period_end"])
     items = (data.get("items") or {}).get("data") or []
-    return _moment(items[0].get("current_period_end")) if items else None
+    if items and items[0].get("current_period_end"):
+        return moment_of(items[0]["current_period_end"])
+    # A trial's period is the trial: it ends when the first charge is due.
+    return moment_of(data.get("trial_end")) if data.get("status") == "trialing" else None
 
 
 def _plan_id(data: dict) -> str:
@@ -60,9 +64,10 @@ def mirror(data: dict) -> PaidSubscription | None:
     elif plan is not None:
         paid.plan = plan
     paid.status = data.get("status") or paid.status
-    paid.current_period_end = _period_end(data) or paid.current_period_end
+    paid.current_period_end = period_end_of(data) or paid.current_period_end
     paid.cancel_at_period_end = bool(data.get("cancel_at_period_end"))
-    paid.ended_at = _moment(data.get("ended_at"))
+    paid.ended_at = moment_of(data.get("ended_at"))
+    paid.has_paid_or_trialed = paid.has_paid_or_trialed or paid.status in PAYING_STATUSES
     paid.synced_at = timezone.now()
     paid.save()
     return paid
