@@ -2,7 +2,7 @@
 
 from django import forms
 
-from masthead.subscriptions.desk_queries import SubscriberFilters
+from masthead.subscriptions.desk_queries import PaidKind, SubscriberFilters
 from masthead.subscriptions.models import SubscriptionSource, SubscriptionStatus
 
 
@@ -23,13 +23,24 @@ class SubscriberFilterForm(forms.Form):
         label="Subscribed to", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 
+    paid = forms.ChoiceField(
+        label="Paid", required=False, choices=[("", "Free and paid"), *PaidKind.CHOICES]
+    )
+
     NOTES = {
         "q": "The search “{value}” cannot be used (at most 254 characters), so it was ignored.",
         "status": "“{value}” is not a status, so the status filter was ignored.",
         "source": "“{value}” is not a source, so the source filter was ignored.",
         "subscribed_from": "“{value}” is not a date (use YYYY-MM-DD), so the “from” date was ignored.",
         "subscribed_to": "“{value}” is not a date (use YYYY-MM-DD), so the “to” date was ignored.",
+        "paid": "“{value}” is not free, paid or comp, so the paid filter was ignored.",
     }
+
+    def __init__(self, *args, is_paid_available: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not is_paid_available:
+            # Without paid subscriptions the filter does not exist: a stale ?paid= is not used.
+            del self.fields["paid"]
 
     def filters(self) -> tuple[SubscriberFilters, list[str]]:
         """The valid filters, and a note for each one that was ignored."""
@@ -44,6 +55,7 @@ class SubscriberFilterForm(forms.Form):
             source=data.get("source") or "",
             subscribed_from=data.get("subscribed_from"),
             subscribed_to=data.get("subscribed_to"),
+            paid=data.get("paid") or "",
         )
         return filters, notes
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
+from masthead.billing.plans import is_paid_available
 from masthead.desk.lookups import MANAGERS, get_membership
 from masthead.subscriptions import desk_queries, exporting, importing
 from masthead.subscriptions.desk_forms import SubscriberFilterForm, SubscriberImportForm
@@ -32,12 +33,16 @@ def _csv_response(lines, file_name: str) -> StreamingHttpResponse:
 def subscriber_list(request, publication_slug):
     membership = get_membership(request.user, publication_slug, roles=MANAGERS)
     publication = membership.publication
-    form = SubscriberFilterForm(request.GET)
+    is_paid_on = is_paid_available(publication)
+    form = SubscriberFilterForm(request.GET, is_paid_available=is_paid_on)
     filters, notes = form.filters()
-    listing = desk_queries.subscriber_listing(publication, filters, request.GET.get("page"))
+    listing = desk_queries.subscriber_listing(
+        publication, filters, request.GET.get("page"), with_paid=is_paid_on
+    )
     context = {
         "desk_publication": publication,
         "membership": membership,
+        "is_paid_on": is_paid_on,
         "form": form,
         "filters": filters,
         "notes": notes,
@@ -51,13 +56,17 @@ def subscriber_list(request, publication_slug):
 def subscriber_export(request, publication_slug):
     membership = get_membership(request.user, publication_slug, roles=MANAGERS)
     publication = membership.publication
-    filters, _notes = SubscriberFilterForm(request.GET).filters()
-    subscriptions = desk_queries.filtered_subscriptions(publication, filters)
+    is_paid_on = is_paid_available(publication)
+    form = SubscriberFilterForm(request.GET, is_paid_available=is_paid_on)
+    filters, _notes = form.filters()
+    now = timezone.now()
+    subscriptions = desk_queries.filtered_subscriptions(publication, filters, now)
+    if is_paid_on:
+        lines = exporting.paid_subscriber_csv_lines(subscriptions, now)
+    else:
+        lines = exporting.subscriber_csv_lines(subscriptions)
     today = timezone.localdate().isoformat()
-    return _csv_response(
-        exporting.subscriber_csv_lines(subscriptions),
-        f"{publication.slug}-subscribers-{today}.csv",
-    )
+    return _csv_response(lines, f"{publication.slug}-subscribers-{today}.csv")
 
 
 @csrf_exempt  # checked by csrf_protect below, after the size check that must not read the body
