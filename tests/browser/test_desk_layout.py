@@ -66,7 +66,8 @@ def full_desk(db, settings):
     settings.PUBLICATION_CREATORS = "invited"  # team members may start one: the form shows
     publication = make_publication(name="The Daily Build", slug="daily-build")
     other = make_publication(name="Harbour Letters", slug="harbour-letters")
-    owner = make_person(name="Olive Owner", email="olive@example.com")
+    # Long names, as the header truncates them: the nav must still fit at 1280 px.
+    owner = make_person(name="Olivia Alexandra Owner-Montgomery", email="olive@example.com")
     admin = make_person(name="Alexandra Montgomery-Fitzwilliam", email=LONG_EMAIL)
     author = make_person(name="Sam Writer", email="sam@example.com")
     for person, role in [(owner, Role.OWNER), (admin, Role.ADMIN), (author, Role.AUTHOR)]:

@@ -10,8 +10,8 @@ class ChatSettingsForm(forms.Form):
         choices=ChatReaders.choices,
         label="Who may read the chat",
         widget=forms.RadioSelect,
-        help_text="Paid subscriptions are not available yet: for now “paid” means the "
-        "publication's writers only.",
+        help_text="“Paid subscribers” means everyone with paid access: paying readers, "
+        "comps, gifts, group seats and the publication's writers.",
         error_messages={
             "required": "Choose who may read the chat.",
             "invalid_choice": "Choose who may read the chat from the options shown.",

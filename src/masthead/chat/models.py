@@ -14,7 +14,7 @@ from masthead.publications.models import Publication
 
 class ChatReaders(models.TextChoices):
     SUBSCRIBERS = "subscribers", "All subscribers"
-    # Paid subscriptions do not exist yet, so this means the publication's staff only.
+    # Whoever has paid access (billing.access): paying readers, grants, and the staff.
     PAID = "paid", "Paid subscribers only"
 
 

@@ -10,7 +10,7 @@ from masthead.core.time_zones import default_time_zone
 class CommentPolicy(models.TextChoices):
     SIGNED_IN = "signed_in", "Everyone signed in"
     SUBSCRIBERS = "subscribers", "Subscribers"
-    # Paid subscriptions do not exist yet, so this means the publication's staff only.
+    # Whoever has paid access (billing.access): paying readers, grants, and the staff.
     PAID = "paid", "Paid subscribers"
 
 
