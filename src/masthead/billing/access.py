@@ -87,3 +87,22 @@ def paid_reader_ids(publication_id: int, person_ids, *, now=None) -> set[int]:
         .values_list("person_id", flat=True)
     )
     return staff | paying | granted
+
+
+def founding_member_ids(publication_id: int, person_ids, *, now=None) -> set[int]:
+    """Which of these people pay on the publication's founding-member plan now (the badge
+    Substack shows beside their name), in one query."""
+    from masthead.billing.models import PlanInterval
+
+    person_ids = list(person_ids)
+    if not person_ids:
+        return set()
+    now = now or timezone.now()
+    return set(
+        Subscription.objects.filter(
+            paying_condition("paid__", now),
+            publication_id=publication_id,
+            person_id__in=person_ids,
+            paid__plan__interval=PlanInterval.FOUNDING,
+        ).values_list("person_id", flat=True)
+    )

@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count
 
+from masthead.billing.access import founding_member_ids
 from masthead.engagement import rules
 from masthead.engagement.models import Ban, Comment, CommentLike, Like, NotificationSettings
 from masthead.posts.models import Post
@@ -43,11 +44,13 @@ class Discussion:
     can_ban: bool
     comment_refusal: str | None  # why the viewer may not comment, or None
     banned_ids: set[int] = field(default_factory=set)  # filled for those who may ban
+    founding_ids: set[int] = field(default_factory=set)  # commenters who are founding members
     sort_choices = CommentSort.CHOICES
 
 
 def post_discussion(post: Post, viewer, sort: str = CommentSort.TOP) -> Discussion:
-    """The comment tree with each comment's likes and the viewer's, in at most six queries."""
+    """The comment tree with each comment's likes, the viewer's, and which commenters are
+    founding members, in at most seven queries."""
     if sort not in CommentSort.ALL:
         sort = CommentSort.TOP
     role = rules.role_of(viewer, post.publication_id)
@@ -100,6 +103,9 @@ def post_discussion(post: Post, viewer, sort: str = CommentSort.TOP) -> Discussi
         can_ban=can_ban,
         comment_refusal=rules.comment_refusal(viewer, post, role=role),
         banned_ids=banned_ids,
+        founding_ids=founding_member_ids(
+            post.publication_id, {row.person_id for row in rows if row.person_id}
+        ),
     )
 
 
