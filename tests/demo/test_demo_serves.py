@@ -27,9 +27,11 @@ STARTUP_SECONDS = 90
 
 
 def clean_environment(**extra) -> dict:
-    """This machine's environment without any Masthead or Django setting the suite set."""
+    """This machine's environment without any Masthead or Django setting the suite set, nor the
+    CI's database and Redis: a newcomer's demo runs embedded."""
     keep = {k: v for k, v in os.environ.items() if not k.startswith(("MASTHEAD_", "DJANGO_"))}
-    keep.pop("PORT", None)
+    for name in ("PORT", "DATABASE_URL", "REDIS_URL"):
+        keep.pop(name, None)
     return {**keep, **extra}
 
 

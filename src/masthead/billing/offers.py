@@ -153,6 +153,8 @@ def usable_offer(publication, code, *, now=None) -> Offer | None:
     an amount in a currency the publication no longer charges)."""
     if not isinstance(code, str) or not code or len(code) > CODE_LENGTH:
         return None
+    if slugify(code) != code.lower():  # no code has other characters (nor a NUL, which
+        return None  # PostgreSQL refuses in a query)
     now = now or timezone.now()
     offer = Offer.objects.filter(publication=publication, code=code.lower()).first()
     if offer is None or not offer.is_open_at(now):
