@@ -177,7 +177,16 @@ def main() -> int:
         fan_out = time.perf_counter() - started
         message_size = len(
             SendRenderer(send).render(
-                type("D", (), {"id": 1, "email": "x@example.com", "subscription_id": 1})()
+                type(
+                    "D",
+                    (),
+                    {
+                        "id": 1,
+                        "email": "x@example.com",
+                        "subscription_id": 1,
+                        "gets_full_post": False,
+                    },
+                )()
             )
         )
         connection.close()
