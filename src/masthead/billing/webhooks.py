@@ -8,7 +8,7 @@ import stripe
 from django.conf import settings
 from django.db import transaction
 
-from masthead.billing import sync
+from masthead.billing import gateway, sync
 from masthead.billing.models import StripeEvent
 
 logger = logging.getLogger(__name__)
@@ -62,12 +62,14 @@ def handle(event) -> str:
         subscription_id = subscription_named(event)
         if not subscription_id:
             return "ignored"
-        paid = sync.refresh(subscription_id)
+        # Read once from Stripe, then written onto whichever row pays by it.
+        data = gateway.client().v1.subscriptions.retrieve(subscription_id).to_dict()
+        paid = sync.mirror(data)
         if paid is None:
             # Not a reader's own subscription: perhaps a group's, whose seats follow it.
-            from masthead.billing.groups import refresh_group
+            from masthead.billing.groups import mirror_group
 
-            return "synced" if refresh_group(subscription_id) else "not ours"
+            return "synced" if mirror_group(data) else "not ours"
         if event.type == "invoice.payment_failed":
             invoice_id = event.to_dict()["data"]["object"].get("id", "")
             # The database task backend writes the task in this transaction: with the event.
