@@ -3,7 +3,7 @@ PORT ?= 8000
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint fmt check serve bench-serve bench-import bench-delivery bench-chat clean
+.PHONY: demo test lint fmt check serve bench-serve bench-import bench-import-substack bench-delivery bench-chat clean
 
 # PAID=1: paid plans on localstripe, a local Stripe stand-in, installed on first use.
 demo: $(VENV)/.installed
@@ -36,6 +36,9 @@ bench-chat: $(VENV)/.installed-test
 
 bench-import: $(VENV)/.installed
 	$(BIN)/python bench/import_subscribers.py $(ROWS)
+
+bench-import-substack: $(VENV)/.installed
+	$(BIN)/python bench/import_substack.py
 
 serve: $(VENV)/.installed
 	$(BIN)/masthead serve --port $(PORT)

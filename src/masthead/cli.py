@@ -9,6 +9,10 @@ masthead migrate     apply database migrations
 masthead createadmin create the install's superuser (for /admin/ and starting publications)
 masthead createpublication --name N --owner EMAIL   start a publication from the shell
 masthead signinlink EMAIL   print a single-use sign-in link for an existing account
+masthead import substack|ghost|wordpress FILE... --publication SLUG   move a publication in
+masthead import masthead ARCHIVE   restore a publication from a Masthead archive
+masthead export --publication SLUG OUT.zip   write everything of a publication to one archive
+masthead relink-stripe --publication SLUG   move imported paying readers onto their Stripe subscriptions
 masthead <command>   any other Django management command (shell, check, ...)
 """
 
@@ -23,6 +27,7 @@ ALIASES = {
     "createadmin": "createsuperuser",
     "import-subscribers": "import_subscribers",
     "process-bounces": "process_bounces",
+    "relink-stripe": "relink_stripe",
 }
 
 

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "masthead.notes",
     "masthead.chat",
     "masthead.billing",
+    "masthead.importers",
 ]
 
 MIDDLEWARE = [
@@ -75,6 +76,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "masthead.publications.middleware.PublicationMiddleware",
+    "masthead.importers.middleware.OldPathRedirectMiddleware",
     "masthead.subscriptions.middleware.ReferralMiddleware",
 ]
 
@@ -160,6 +162,15 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 MAX_IMAGE_UPLOAD_BYTES = 10 * 1024 * 1024
 SUBSCRIBER_IMPORT_MAX_BYTES = 50 * 1024 * 1024
 SUBSCRIBER_IMPORT_BATCH_SIZE = 1000  # rows per committed batch of an import
+# Imports from other platforms (masthead.importers): what an upload and its zip may hold, and
+# how their remote images are fetched. Image hosts on private addresses are refused (an export
+# could point the server at its own network) unless an operator allows them.
+IMPORT_MAX_UPLOAD_BYTES = 2 * 1024**3
+IMPORT_MAX_UNPACKED_BYTES = 4 * 1024**3
+IMPORT_MAX_MEMBER_BYTES = 512 * 1024**2
+IMPORT_IMAGE_TIMEOUT = env_int("MASTHEAD_IMPORT_IMAGE_TIMEOUT", 10)
+IMPORT_IMAGE_MAX_BYTES = 20 * 1024**2
+IMPORT_IMAGE_ALLOW_PRIVATE_HOSTS = env_bool("MASTHEAD_IMPORT_IMAGES_FROM_PRIVATE_HOSTS", False)
 
 # Mail: everything goes to MASTHEAD_SMTP_URL, or to the local sink that `masthead mailsink` runs.
 MAIL_SINK_PORT = env_int("MASTHEAD_MAIL_SINK_PORT", 8025)

@@ -141,3 +141,16 @@ def test_signed_out_comment_like_goes_to_sign_in(client, post):
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("accounts:sign_in"))
     assert not CommentLike.objects.exists()
+
+
+def test_a_page_takes_no_likes_or_comments(reader_client, reader, publication):
+    page = make_post(publication, "About the editors", kind="page")
+
+    reader_client.post(like_url(page), {"action": "like"})
+    reader_client.post(
+        reverse("engagement:comment_create", args=[page.slug]), {"body": "Nice page"}
+    )
+
+    page.refresh_from_db()
+    assert page.like_count == 0 and page.comment_count == 0
+    assert not Like.objects.filter(post=page).exists()

@@ -52,6 +52,9 @@ class World:
                 yield build_path(endpoint, {**real, name: value})
 
 
+IMPORT_PAGES = ("run", "report", "resume")
+
+
 def webhook_examples(email: str) -> dict:
     """What each provider posts about a bounce, as its documentation shows it."""
     return {
@@ -132,6 +135,8 @@ def build_world(data_dir, media_root) -> World:
     from masthead.delivery.services import fan_out
     from masthead.delivery.tracking import tracking_token
     from masthead.engagement.services import add_comment
+    from masthead.importers.archive.runs import run_export
+    from masthead.importers.models import ExportRun, ImportReportLine, ImportRun
     from masthead.notes import services as notes
     from masthead.posts.models import Audience, PostStatus
     from masthead.publications import services as publications
@@ -184,6 +189,14 @@ def build_world(data_dir, media_root) -> World:
     job = importing.prepare_import(
         publication, owner, [b"email\nnew@example.com\nnot an address\n"], "list.csv"
     )
+    # A platform import that stopped (so it can be resumed) with a line in its report, and an
+    # export of the publication that finished (its archive is a real file to download).
+    import_run = ImportRun.objects.create(
+        publication=publication, created_by=owner, source="substack", state="failed", phase="posts"
+    )
+    ImportReportLine.objects.create(run=import_run, kind="skipped", item="post 1.x", reason="=1+1")
+    export_run = ExportRun.objects.create(publication=publication, created_by=owner)
+    run_export(export_run.id)
     suppression = fan_out.suppress("gone@example.com", publication=publication)
     recommendation = recommend_publication(publication, recommended_publication=elsewhere)
     comp = grant_comp(publication, muted.email, months=None, granted_by=owner)
@@ -260,6 +273,8 @@ def build_world(data_dir, media_root) -> World:
             ("delivery:track_open", "token"): tracking_token(delivery.id),
             ("delivery:track_click", "token"): tracking_token(delivery.id),
             ("desk:chat_unmute", "person_id"): muted.id,
+            **{(f"desk:importers:{name}", "run_id"): import_run.id for name in IMPORT_PAGES},
+            **{(f"desk:export:{name}", "run_id"): export_run.id for name in ("run", "download")},
             ("billing:gift_redeem", "token"): gifts.gift_token(gift),
             ("billing:group_claim", "token"): groups.seat_token(seat),
             # Files whose address names their version (an old one redirects to the current).

@@ -1,6 +1,7 @@
 """Markdown to safe HTML, for writers (posts, previews, about pages) and readers (comments, notes).
 
-Readers' images are limited to this install's uploads (render_reader_markdown).
+Writers' Markdown also has captioned images and galleries, footnotes and TeX math (see "Writers'
+extensions" below). Readers' images are limited to this install's uploads (render_reader_markdown).
 """
 
 import re
@@ -11,6 +12,8 @@ from django.conf import settings
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
 from markdown_it.token import Token
+from mdit_py_plugins.dollarmath import dollarmath_plugin
+from mdit_py_plugins.footnote import footnote_plugin
 
 
 def _new_markdown() -> MarkdownIt:
@@ -18,8 +21,6 @@ def _new_markdown() -> MarkdownIt:
         ["table", "strikethrough"]
     )
 
-
-_markdown = _new_markdown()
 
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "del", "em", "figcaption", "figure",
@@ -47,6 +48,183 @@ def sanitize_html(html: str) -> str:
     )
 
 
+# Writers' extensions ---------------------------------------------------------------------------
+# - A paragraph holding only an image with a title, ![alt](src "caption"), is a <figure> whose
+#   <figcaption> is the title read as inline Markdown (so imported captions keep their emphasis
+#   and links). A paragraph of two or more images (a gallery) is a <figure class="gallery">;
+#   the title of its last image captions the whole gallery.
+# - Footnotes: [^1] in the text, [^1]: text anywhere; listed at the end of the post.
+# - TeX math: $x$ and $$...$$ (on their own lines) stay TeX source, escaped, in
+#   <span class="math"> and <div class="math">; no script typesets them. Pandoc's rules keep
+#   prices plain text: "$5 and $10" is no formula (no space inside the dollars, no digit after
+#   the closing one).
+
+FIGURE_CLASSES = {"gallery"}
+FOOTNOTE_ID = re.compile(r"footnote-(?:ref-)?[0-9]+(?:-[0-9]+)?")
+
+
+def _mark_figures(state) -> None:
+    """Core rule: a paragraph of images only becomes a figure (see "Writers' extensions")."""
+    tokens = state.tokens
+    for index, token in enumerate(tokens):
+        if token.type != "paragraph_open" or token.hidden or index + 2 >= len(tokens):
+            continue
+        children = tokens[index + 1].children or []
+        images = [child for child in children if child.type == "image"]
+        if not images or any(not _fits_in_figure(child) for child in children):
+            continue
+        last = images[-1]
+        caption = str(last.attrGet("title") or "")
+        if len(images) == 1 and not caption:
+            continue  # a lone image without a caption stays a paragraph, as it always was
+        token.tag = tokens[index + 2].tag = "figure"
+        if len(images) > 1:
+            token.attrSet("class", "gallery")
+        if caption:
+            last.meta["caption"] = caption
+            last.attrs.pop("title", None)
+
+
+def _fits_in_figure(token: Token) -> bool:
+    if token.type == "text":
+        return not token.content.strip()
+    return token.type in ("image", "softbreak")
+
+
+def _render_figure_image(renderer, tokens: list[Token], idx: int, options, env) -> str:
+    html = renderer.image(tokens, idx, options, env)
+    caption = tokens[idx].meta.get("caption")
+    if caption:
+        html += f"<figcaption>{_markdown.renderInline(caption)}</figcaption>"
+    return html
+
+
+def _place_footnotes(state) -> None:
+    """Core rule after footnote_tail: give the footnote section it appends the nesting levels it
+    leaves at 0, so the section is one top-level block for code that cuts posts into blocks
+    (the paywall preview), not one block per token."""
+    start = next((i for i, t in enumerate(state.tokens) if t.type == "footnote_block_open"), None)
+    if start is None:
+        return
+    level = 0
+    for token in state.tokens[start:]:
+        if token.nesting == -1:
+            level -= 1
+        token.level = level
+        if token.nesting == 1:
+            level += 1
+
+
+def _footnote_number(token: Token) -> str:
+    return str(token.meta["id"] + 1)
+
+
+def _footnote_ref_id(token: Token) -> str:
+    # Ids are made of numbers only, never of the writer's labels, so no label can take the id
+    # of an element on the page (or clobber a global name in a script).
+    sub_id = token.meta.get("subId", 0)
+    suffix = f"-{sub_id}" if sub_id > 0 else ""
+    return f"footnote-ref-{_footnote_number(token)}{suffix}"
+
+
+def _render_footnote_ref(renderer, tokens: list[Token], idx: int, options, env) -> str:
+    token = tokens[idx]
+    number = _footnote_number(token)
+    return (
+        f'<sup class="footnote-ref"><a href="#footnote-{number}" id="{_footnote_ref_id(token)}">'
+        f"{number}</a></sup>"
+    )
+
+
+def _render_footnote_block_open(renderer, tokens: list[Token], idx: int, options, env) -> str:
+    return '<hr class="footnotes-sep">\n<section class="footnotes">\n<ol class="footnotes-list">\n'
+
+
+def _render_footnote_open(renderer, tokens: list[Token], idx: int, options, env) -> str:
+    return f'<li id="footnote-{_footnote_number(tokens[idx])}" class="footnote-item">'
+
+
+def _render_footnote_anchor(renderer, tokens: list[Token], idx: int, options, env) -> str:
+    # U+FE0E: the arrow as text, not as an emoji on iOS.
+    return (
+        f' <a href="#{_footnote_ref_id(tokens[idx])}" class="footnote-backref"'
+        ' aria-label="Back to the text">\u21a9\ufe0e</a>'
+    )
+
+
+def _render_math_inline(renderer, tokens: list[Token], idx: int, options, env) -> str:
+    return f'<span class="math">{escapeHtml(tokens[idx].content.strip())}</span>'
+
+
+def _render_math_block(renderer, tokens: list[Token], idx: int, options, env) -> str:
+    return f'<div class="math">{escapeHtml(tokens[idx].content.strip())}</div>\n'
+
+
+def _new_writer_markdown() -> MarkdownIt:
+    markdown = _new_markdown()
+    markdown.use(footnote_plugin, inline=False)
+    markdown.use(
+        dollarmath_plugin,
+        allow_labels=False,  # a label would become an element id chosen by the text
+        allow_space=False,
+        allow_digits=False,
+        allow_blank_lines=False,
+    )
+    markdown.core.ruler.after("footnote_tail", "place_footnotes", _place_footnotes)
+    markdown.core.ruler.push("mark_figures", _mark_figures)
+    markdown.add_render_rule("image", _render_figure_image)
+    markdown.add_render_rule("footnote_ref", _render_footnote_ref)
+    markdown.add_render_rule("footnote_block_open", _render_footnote_block_open)
+    markdown.add_render_rule("footnote_open", _render_footnote_open)
+    markdown.add_render_rule("footnote_anchor", _render_footnote_anchor)
+    markdown.add_render_rule("math_inline", _render_math_inline)
+    markdown.add_render_rule("math_block", _render_math_block)
+    return markdown
+
+
+_markdown = _new_writer_markdown()
+
+WRITER_TAGS = ALLOWED_TAGS | {"section", "span", "div"}
+WRITER_ATTRIBUTES = {
+    **ALLOWED_ATTRIBUTES,
+    "a": ALLOWED_ATTRIBUTES["a"] | {"id", "aria-label"},
+    "li": {"id"},
+}
+# Classes only from the extensions above; nothing else a writer types can add one.
+WRITER_CLASSES = {
+    "figure": FIGURE_CLASSES,
+    "span": {"math"},
+    "div": {"math"},
+    "hr": {"footnotes-sep"},
+    "section": {"footnotes"},
+    "ol": {"footnotes-list"},
+    "li": {"footnote-item"},
+    "sup": {"footnote-ref"},
+    "a": {"footnote-backref"},
+}
+
+
+def _keep_footnote_ids(element: str, attribute: str, value: str) -> str | None:
+    if attribute == "id" and not FOOTNOTE_ID.fullmatch(value):
+        return None
+    return value
+
+
+_writer_cleaner = nh3.Cleaner(
+    tags=WRITER_TAGS,
+    attributes=WRITER_ATTRIBUTES,
+    attribute_filter=_keep_footnote_ids,
+    allowed_classes=WRITER_CLASSES,
+    url_schemes=ALLOWED_URL_SCHEMES,
+    link_rel="noopener noreferrer nofollow",
+)
+
+
+def sanitize_writer_html(html: str) -> str:
+    """sanitize_html, plus what the writers' extensions emit (figures, footnotes, math)."""
+    return _writer_cleaner.clean(html)
+
+
 def parse_markdown(text: str) -> list[Token]:
     """The block tokens of a Markdown text, for code that cuts or inspects its structure."""
     return _markdown.parse(text or "")
@@ -54,12 +232,12 @@ def parse_markdown(text: str) -> list[Token]:
 
 def render_markdown_tokens(tokens: list[Token]) -> str:
     """Tokens from parse_markdown (or a slice of whole blocks of them), rendered and sanitized."""
-    return sanitize_html(_markdown.renderer.render(tokens, _markdown.options, {}))
+    return sanitize_writer_html(_markdown.renderer.render(tokens, _markdown.options, {}))
 
 
 def render_markdown(text: str) -> str:
-    """Render Markdown (raw HTML disabled) and sanitize the result."""
-    return sanitize_html(_markdown.render(text or ""))
+    """Render a writer's Markdown (raw HTML disabled, with the extensions above) and sanitize."""
+    return sanitize_writer_html(_markdown.render(text or ""))
 
 
 # Readers' content ------------------------------------------------------------------------------

@@ -31,7 +31,7 @@ from masthead.delivery.email_html import (
     readable_accent,
 )
 from masthead.delivery.email_text import html_to_text, plain_words
-from masthead.posts.queries import is_whole_for_everyone
+from masthead.posts.queries import is_whole_for_every_subscriber
 from masthead.publications.links import publication_link, publication_root, site_path
 
 RECIPIENT = "@@RECIPIENT@@"
@@ -58,10 +58,11 @@ def absolutize_urls(html: str, publication) -> str:
 
 
 def is_sent_as_preview(post) -> bool:
-    """Whether a post's newsletter goes to free subscribers as its preview: any post not whole for
-    everyone (posts.queries). Readers with paid access get the full version (fan-out decides
-    who, by billing.access's rule)."""
-    return not is_whole_for_everyone(post)
+    """Whether a post's newsletter goes to free subscribers as its preview: a paid post
+    (posts.queries). Every recipient is an active subscriber, so a post for subscribers goes
+    whole to all of them; readers with paid access get a paid post's full version (fan-out
+    decides who, by billing.access's rule)."""
+    return not is_whole_for_every_subscriber(post)
 
 
 def upgrade_url(publication) -> str:

@@ -8,8 +8,9 @@ from django.utils import timezone
 
 from masthead.accounts.forms import ImageFileField
 from masthead.core import images
-from masthead.posts.models import Audience, Post, PostStatus
-from masthead.posts.services import PostContent, has_slug_from_title
+from masthead.posts.audio import MAX_AUDIO_URL_CHARS, is_playable_audio_url
+from masthead.posts.models import Audience, Post, PostKind, PostStatus
+from masthead.posts.services import MAX_TAG_CHARS, MAX_TAGS, PostContent, has_slug_from_title
 from masthead.publications.models import Publication
 
 # About 50,000 words: longer than any newsletter post, short enough to render while typing.
@@ -95,6 +96,43 @@ class MarkdownPreviewForm(forms.Form):
     audience = forms.ChoiceField(choices=Audience.choices, required=False)  # none: everyone
 
 
+class TagsField(forms.CharField):
+    """Tags typed as "one, two, three": a list, with spaces collapsed and repeats dropped."""
+
+    MAX_CHARS = 1000
+
+    def to_python(self, value) -> list[str]:
+        text = super().to_python(value)
+        if "\x00" in text:
+            # Checked here: the field's own check runs on the list, where it cannot see one.
+            raise forms.ValidationError("Null characters are not allowed.")
+        if len(text) > self.MAX_CHARS:
+            raise forms.ValidationError(
+                f"Keep the tags to {self.MAX_CHARS} characters or fewer (they have {len(text)})."
+            )
+        tags: list[str] = []
+        for part in text.split(","):
+            tag = " ".join(part.split())
+            if tag and tag.casefold() not in {known.casefold() for known in tags}:
+                tags.append(tag)
+        return tags
+
+    def prepare_value(self, value):
+        return ", ".join(value) if isinstance(value, list) else value
+
+    def validate(self, value):
+        if len(value) > MAX_TAGS:
+            raise forms.ValidationError(
+                f"Use at most {MAX_TAGS} tags (there are {len(value)}). Separate tags with commas."
+            )
+        for tag in value:
+            if len(tag) > MAX_TAG_CHARS:
+                raise forms.ValidationError(
+                    f"Keep each tag to {MAX_TAG_CHARS} characters or fewer: "
+                    f"“{tag[:MAX_TAG_CHARS]}…” has {len(tag)}."
+                )
+
+
 class PostContentForm(forms.Form):
     """What a post says and where it lives: saved by the editor and by autosave."""
 
@@ -134,16 +172,43 @@ class PostContentForm(forms.Form):
         choices=Audience.choices,
         initial=Audience.EVERYONE,
         help_text=(
-            "Everyone else sees a paid post's title, subtitle and the part above its paywall "
-            "line, on the web and by email."
+            "Everyone else sees the post's title, subtitle and the part above its paywall line: "
+            "on the web for a subscribers-only post (every subscriber gets its email whole), on "
+            "the web and by email for a paid post."
         ),
         error_messages={"invalid_choice": "Choose who may read the whole post."},
+    )
+    # Not required: a form from an older page, without these fields, leaves them as they are.
+    kind = forms.ChoiceField(
+        label="Kind",
+        choices=PostKind.choices,
+        required=False,
+        help_text=(
+            "A page (an About, a Links page) is listed at the foot of the site, never in the "
+            "archive, and is never emailed."
+        ),
+        error_messages={
+            "invalid_choice": "Choose a post, a page, a discussion thread or a podcast."
+        },
+    )
+    audio_url = forms.CharField(
+        label="Podcast audio address",
+        max_length=MAX_AUDIO_URL_CHARS,
+        required=False,
+        help_text="For a podcast: the episode's audio file, an address starting with https://.",
+        error_messages={"max_length": too_long("audio address")},
+    )
+    tags = TagsField(
+        label="Tags",
+        required=False,
+        help_text=f"Separated by commas; at most {MAX_TAGS}, each up to {MAX_TAG_CHARS} characters.",
     )
 
     def __init__(self, publication: Publication, *args, post: Post | None = None, **kwargs):
         if post is not None and "initial" not in kwargs:
             kwargs["initial"] = initial_from(post)
         super().__init__(*args, **kwargs)
+        self.post = post
         self.fields["section"].queryset = publication.sections.order_by("name")
         slug_field = self.fields["slug"]
         if post is None or post.status != PostStatus.PUBLISHED:
@@ -163,6 +228,24 @@ class PostContentForm(forms.Form):
     def clean_subtitle(self):
         return " ".join(self.cleaned_data["subtitle"].split())
 
+    def clean_audio_url(self):
+        url = self.cleaned_data["audio_url"].strip()
+        if url and not is_playable_audio_url(url):
+            raise forms.ValidationError(
+                "Enter the audio file's full address, starting with https:// (or http://)."
+            )
+        return url
+
+    def is_sent(self, name: str) -> bool:
+        """Whether the page had this field at all (an older page may not)."""
+        return name in self.data
+
+    @property
+    def chosen_kind(self) -> str:
+        """The kind the post will have: the one chosen, else the one it has."""
+        chosen = self.cleaned_data.get("kind") if self.is_sent("kind") else ""
+        return chosen or (self.post.kind if self.post is not None else PostKind.POST)
+
     def content(self, body_markdown: str | None = None) -> PostContent:
         data = self.cleaned_data
         return PostContent(
@@ -172,6 +255,9 @@ class PostContentForm(forms.Form):
             body_markdown=data["body_markdown"] if body_markdown is None else body_markdown,
             audience=data["audience"],
             section=data["section"],
+            kind=(data["kind"] or PostKind.POST) if self.is_sent("kind") else None,
+            audio_url=data["audio_url"] if self.is_sent("audio_url") else None,
+            tags=data["tags"] if self.is_sent("tags") else None,
         )
 
 
@@ -184,6 +270,9 @@ def initial_from(post: Post) -> dict:
         "body_markdown": post.body_markdown,
         "section": post.section_id,
         "audience": post.audience,
+        "kind": post.kind,
+        "audio_url": post.audio_url,
+        "tags": post.tag_labels,
         "send_email": post.email_requested,
         "publish_at": (
             timezone.localtime(post.published_at).replace(second=0)
@@ -248,13 +337,16 @@ class PostEditorForm(PostContentForm, ImageForm):
         """Whether this submit would email subscribers without the writer having confirmed."""
         data = self.cleaned_data
         return (
-            data.get("action") in (Action.PUBLISH, Action.SCHEDULE)
+            self.chosen_kind != PostKind.PAGE
+            and data.get("action") in (Action.PUBLISH, Action.SCHEDULE)
             and bool(data.get("send_email"))
             and not data.get("confirm_send")
         )
 
     def clean(self):
         cleaned = super().clean()
+        if self.chosen_kind == PostKind.PAGE:
+            cleaned["send_email"] = False  # a page is never emailed, whatever the box said
         action = cleaned.get("action")
         if action == Action.UPLOAD and "image" not in self.errors and not cleaned.get("image"):
             self.add_error("image", "Choose an image file to insert.")

@@ -34,7 +34,7 @@ from masthead.desk.post_forms import (
 )
 from masthead.desk.post_lookups import get_post_for_editor, post_list_page
 from masthead.posts import services
-from masthead.posts.models import Audience, Post, PostStatus
+from masthead.posts.models import Audience, Post, PostKind, PostStatus
 from masthead.posts.paywall import PAYWALL_MARKER, PaywallSplit, split_at_paywall
 from masthead.publications.links import publication_root, site_path
 
@@ -90,13 +90,25 @@ def _as_emailed(publication, post, *, title, subtitle, audience, body_markdown):
     return unsaved, split
 
 
+# Audiences whose post has a paywall: everyone else reads only the part above it.
+PAYWALLED = (Audience.SUBSCRIBERS, Audience.PAID)
+
+
 def _editor_preview_html(split: PaywallSplit, audience) -> str:
-    """The whole post as readers with access see it; a paid post's with a divider where the
-    preview of everyone else ends, so the writer sees what they give away."""
-    if audience != Audience.PAID:
+    """The whole post as readers with access see it; a paid or subscribers-only post's with a
+    divider where the preview of everyone else ends, so the writer sees what they give away."""
+    if audience not in PAYWALLED:
         return split.full_html
-    divider = render_to_string("posts/_paywall_divider.html", {"is_marked": split.is_marked})
+    context = {"is_marked": split.is_marked, "audience": audience}
+    divider = render_to_string("posts/_paywall_divider.html", context)
     return split.preview_html + divider + split.rest_html
+
+
+def _editor_kind(form, post) -> str:
+    """The kind the editor shows: as submitted, else the post's."""
+    if form.is_bound and "kind" in form.data:
+        return str(form.data["kind"])
+    return post.kind if post is not None else PostKind.POST
 
 
 def _render_editor(request, membership, form, post=None, *, is_previewing=False):
@@ -126,7 +138,8 @@ def _render_editor(request, membership, form, post=None, *, is_previewing=False)
         "form": form,
         "post": post,
         "preview_html": _editor_preview_html(split, audience),
-        "is_paid": audience == Audience.PAID,
+        "is_paid": audience in PAYWALLED,  # the paywall control shows
+        "is_page": _editor_kind(form, post) == PostKind.PAGE,  # never emailed: no send controls
         "paywall_marker": PAYWALL_MARKER,
         "clip_notice": clip_notice(newsletter_html_size(emailed)) if emailed else None,
         "urls": _editor_urls(publication.slug, post),
@@ -184,6 +197,9 @@ def _create_draft(request, publication, content: services.PostContent):
         body_markdown=content.body_markdown,
         audience=content.audience,
         section=content.section,
+        kind=content.kind or PostKind.POST,
+        audio_url=content.audio_url or "",
+        tags=content.tags or [],
     )
 
 
@@ -281,6 +297,9 @@ def _confirm_send(request, membership, form, post):
         "body_markdown": post.body_markdown,
         "section": post.section_id or "",
         "audience": post.audience,
+        "kind": post.kind,
+        "audio_url": post.audio_url,
+        "tags": ", ".join(post.tag_labels),
         "send_email": "on",
         "publish_at": timezone.localtime(publish_at).strftime("%Y-%m-%dT%H:%M")
         if publish_at

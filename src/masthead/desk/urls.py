@@ -14,4 +14,6 @@ urlpatterns = [
     path("<slug:publication_slug>/subscribers/", include("masthead.subscriptions.desk_urls")),
     path("<slug:publication_slug>/chat/", include("masthead.chat.desk_urls")),
     path("<slug:publication_slug>/billing/", include("masthead.billing.desk_urls")),
+    path("<slug:publication_slug>/import/", include("masthead.importers.desk_urls")),
+    path("<slug:publication_slug>/export/", include("masthead.importers.export_urls")),
 ]

@@ -10,11 +10,12 @@ from django.core.exceptions import PermissionDenied
 
 from masthead.billing.access import has_paid_access
 from masthead.engagement.models import Ban
-from masthead.posts.models import Post
+from masthead.posts.models import Post, PostKind
 from masthead.publications.models import CommentPolicy, Membership, Role
 from masthead.subscriptions.models import Subscription, SubscriptionStatus
 
 SIGN_IN_FIRST = "Sign in first."
+NOT_ON_PAGES = "Pages take no likes or comments."
 BANNED = "The publication has stopped you from liking and commenting here."
 COMMENTS_OFF = "Comments are turned off for this post."
 SUBSCRIBERS_ONLY = "Only subscribers can comment on this publication."
@@ -66,6 +67,8 @@ def can_ban(person, publication_id: int) -> bool:
 
 
 def like_refusal(person, post: Post) -> str | None:
+    if post.kind == PostKind.PAGE:
+        return NOT_ON_PAGES
     if not person.is_authenticated:
         return SIGN_IN_FIRST
     if is_banned(person, post.publication_id):

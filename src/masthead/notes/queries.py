@@ -22,6 +22,7 @@ from masthead.core.cursors import MomentCursor
 from masthead.notes.models import Follow, Note, NoteLike
 from masthead.notes.rules import POST_GONE
 from masthead.posts.models import Post, PostStatus
+from masthead.posts.queries import listed
 from masthead.publications.links import publication_roots, site_path
 from masthead.publications.models import Membership, Publication
 from masthead.subscriptions.models import Subscription, SubscriptionStatus
@@ -364,7 +365,7 @@ def is_following(viewer, person) -> bool:
 def recent_posts(publication: Publication, count: int = 3):
     """Posts a signed-in reader may restack from the Notes page."""
     return list(
-        publication.posts.filter(status=PostStatus.PUBLISHED)
+        listed(publication.posts.filter(status=PostStatus.PUBLISHED))
         .only("id", "title", "slug", "publication_id", "published_at")
         .order_by("-published_at", "-id")[:count]
     )

@@ -15,7 +15,19 @@ class PostStatus(models.TextChoices):
 
 class Audience(models.TextChoices):
     EVERYONE = "everyone", "Everyone"
+    # Signed-in readers with an active subscription, free or paid (Substack's "only free").
+    SUBSCRIBERS = "subscribers", "Subscribers only"
     PAID = "paid", "Paid subscribers"
+
+
+class PostKind(models.TextChoices):
+    """What a post is; the values are masthead.importers.source.PostKind's."""
+
+    POST = "post", "Post"
+    # Served at /p/<slug>/ but never listed, counted or emailed: an About or a Links page.
+    PAGE = "page", "Page"
+    THREAD = "thread", "Discussion thread"
+    PODCAST = "podcast", "Podcast"
 
 
 class Post(models.Model):
@@ -33,7 +45,12 @@ class Post(models.Model):
     )
     status = models.CharField(max_length=10, choices=PostStatus.choices, default=PostStatus.DRAFT)
     published_at = models.DateTimeField(null=True, blank=True)
-    audience = models.CharField(max_length=10, choices=Audience.choices, default=Audience.EVERYONE)
+    audience = models.CharField(max_length=12, choices=Audience.choices, default=Audience.EVERYONE)
+    kind = models.CharField(max_length=10, choices=PostKind.choices, default=PostKind.POST)
+    # A podcast's episode; played only when posts.audio says the address is safe to put in a page.
+    audio_url = models.URLField(max_length=1000, blank=True)
+    # Quiet labels under the byline (imported from Substack, Ghost or WordPress, or typed).
+    tags = models.JSONField(default=list, blank=True)
     section = models.ForeignKey(Section, null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
@@ -79,6 +96,21 @@ class Post(models.Model):
     @property
     def is_paid(self) -> bool:
         return self.audience == Audience.PAID
+
+    @property
+    def is_for_subscribers(self) -> bool:
+        return self.audience == Audience.SUBSCRIBERS
+
+    @property
+    def is_page(self) -> bool:
+        return self.kind == PostKind.PAGE
+
+    @property
+    def tag_labels(self) -> list[str]:
+        """The tags that can be shown: strings only, whatever an import left in the column."""
+        if not isinstance(self.tags, list):
+            return []
+        return [tag for tag in self.tags if isinstance(tag, str) and tag.strip()]
 
 
 class PostAuthor(models.Model):

@@ -64,6 +64,10 @@ def is_marker(block: list[Token]) -> bool:
     )
 
 
+def is_footnotes(block: list[Token]) -> bool:
+    return block[0].type == "footnote_block_open"
+
+
 def preview_block_count(block_count: int) -> int:
     """How many blocks a post without a marker shows: never more than half of them."""
     return min(PREVIEW_BLOCKS, block_count // 2)
@@ -72,12 +76,17 @@ def preview_block_count(block_count: int) -> int:
 def split_at_paywall(markdown: str) -> PaywallSplit:
     """The post rendered whole and cut at its paywall, as the module docstring says."""
     blocks = top_level_blocks(parse_markdown(markdown))
+    # The footnotes' section is the post's last block wherever its definitions stand: it counts
+    # as no block of the preview and always goes with the rest, so it never lengthens a preview.
+    footnotes = [block for block in blocks if is_footnotes(block)]
+    blocks = [block for block in blocks if not is_footnotes(block)]
     content = [block for block in blocks if not is_marker(block)]
     first_marker = next((index for index, block in enumerate(blocks) if is_marker(block)), None)
     # Blocks above the first marker are never markers, so its index counts content blocks.
     cut = preview_block_count(len(content)) if first_marker is None else first_marker
     preview_html = render_markdown_tokens([token for block in content[:cut] for token in block])
-    rest_html = render_markdown_tokens([token for block in content[cut:] for token in block])
+    rest = content[cut:] + footnotes
+    rest_html = render_markdown_tokens([token for block in rest for token in block])
     return PaywallSplit(
         preview_html=preview_html,
         full_html=preview_html + rest_html,

@@ -1,4 +1,4 @@
-"""Reads of posts: the home page, the archive's three orderings, a single post.
+"""Reads of posts: the home page, the archive's three orderings, a single post, the pages.
 
 Every function here costs a fixed number of queries, whatever the number of posts.
 """
@@ -11,8 +11,9 @@ from django.http import Http404
 from django.utils import timezone
 
 from masthead.billing.access import has_paid_access
-from masthead.posts.models import Post, PostAuthor, PostSlugRedirect, PostStatus
+from masthead.posts.models import Audience, Post, PostAuthor, PostKind, PostSlugRedirect, PostStatus
 from masthead.publications.models import Publication
+from masthead.subscriptions.models import Subscription, SubscriptionStatus
 
 ARCHIVE_PAGE_SIZE = 20
 MAX_PAGE_NUMBER = 100_000  # beyond any archive; keeps OFFSET within the database's integers
@@ -33,11 +34,17 @@ ORDERINGS = {
 }
 
 
+def listed(posts: QuerySet[Post]) -> QuerySet[Post]:
+    """The posts that belong in lists and counts (home, archive, notes, leaderboards, figures):
+    every kind but pages, which are reached only by their address and the site's page links."""
+    return posts.exclude(kind=PostKind.PAGE)
+
+
 def published_posts(publication: Publication) -> QuerySet[Post]:
-    """Posts the public may see, with their bylines fetched in one extra query."""
+    """Posts the public may see listed, with their bylines fetched in one extra query."""
     bylines = PostAuthor.objects.select_related("person").order_by("position", "id")
     return (
-        Post.objects.filter(publication=publication, status=PostStatus.PUBLISHED)
+        listed(Post.objects.filter(publication=publication, status=PostStatus.PUBLISHED))
         .defer("body_markdown", "body_html", "preview_html")
         .prefetch_related(Prefetch("bylines", queryset=bylines))
     )
@@ -90,7 +97,19 @@ def home_posts(publication: Publication, count: int = 10) -> list[Post]:
     return list(published_posts(publication).order_by(*ORDERINGS[ArchiveSort.LATEST])[:count])
 
 
+def published_pages(publication: Publication) -> list[Post]:
+    """The publication's published pages, by title, for the site's page links: one query."""
+    return list(
+        Post.objects.filter(
+            publication=publication, status=PostStatus.PUBLISHED, kind=PostKind.PAGE
+        )
+        .only("id", "title", "slug")
+        .order_by("title", "id")
+    )
+
+
 def get_published_post(publication: Publication, slug: str) -> Post:
+    """A published post of any kind, pages included, by its address."""
     bylines = PostAuthor.objects.select_related("person").order_by("position", "id")
     post = (
         Post.objects.filter(publication=publication, slug=slug, status=PostStatus.PUBLISHED)
@@ -116,14 +135,35 @@ def current_slug_of_old_slug(publication: Publication, old_slug: str) -> str | N
 
 def is_whole_for_everyone(post: Post) -> bool:
     """Whether anyone at all (no account, a free subscriber) may read the whole post; when not,
-    pages and emails for them carry its preview only (posts.paywall says where it ends)."""
-    return not post.is_paid
+    pages for them carry its preview only (posts.paywall says where it ends)."""
+    return post.audience == Audience.EVERYONE
+
+
+def is_whole_for_every_subscriber(post: Post) -> bool:
+    """Whether every active subscriber, free or paid, may read the whole post: a post for
+    everyone or for subscribers. Newsletters go only to active subscribers, so such a post's
+    email is the whole post for every recipient; a paid post's is its preview, but for readers
+    with paid access."""
+    return post.audience in (Audience.EVERYONE, Audience.SUBSCRIBERS)
+
+
+def is_active_subscriber(person, publication_id: int) -> bool:
+    """Whether this person is signed in and subscribed (free or paid) now, in one query."""
+    if person is None or not person.is_authenticated:
+        return False
+    return Subscription.objects.filter(
+        publication_id=publication_id, person=person, status=SubscriptionStatus.ACTIVE
+    ).exists()
 
 
 def can_read_full_post(person, post: Post) -> bool:
-    """The one rule of who reads a post whole: everyone, for a free post; for a paid post, whoever
-    has paid access to its publication (billing.access: paying, comped, gifted, a group seat,
-    its staff). Everyone else gets the preview."""
+    """The one rule of who reads a post whole: everyone, for a post for everyone; for a
+    subscribers-only post, whoever is signed in with an active subscription (free or paid) or
+    has paid access; for a paid post, whoever has paid access to its publication
+    (billing.access: paying, comped, gifted, a group seat, its staff). Everyone else gets the
+    preview."""
     if is_whole_for_everyone(post):
+        return True
+    if post.audience == Audience.SUBSCRIBERS and is_active_subscriber(person, post.publication_id):
         return True
     return has_paid_access(person, post.publication_id)

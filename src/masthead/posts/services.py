@@ -1,6 +1,7 @@
 """Changes to posts: writing, publishing, scheduling, unpublishing, deleting. Every write is atomic.
 
-A post is a draft, scheduled (published_at is the moment it goes out) or published. Scheduling
+A post is a draft, scheduled (published_at is the moment it goes out) or published. A page (one
+kind of post) is never emailed: publishing or scheduling one drops the request. Scheduling
 writes the post and its publishing task in one transaction; the task publishes only if the post
 is still scheduled for that same moment, so a stale task after a reschedule does nothing.
 """
@@ -14,8 +15,17 @@ from django.utils.text import slugify
 
 from masthead.accounts.services import replace_image
 from masthead.core.images import ProcessedImage
-from masthead.posts.models import Audience, Post, PostAuthor, PostSlugRedirect, PostStatus
+from masthead.posts.audio import MAX_AUDIO_URL_CHARS
+from masthead.posts.models import (
+    Audience,
+    Post,
+    PostAuthor,
+    PostKind,
+    PostSlugRedirect,
+    PostStatus,
+)
 from masthead.posts.paywall import PaywallSplit, split_at_paywall
+from masthead.posts.queries import published_pages
 from masthead.publications.models import Publication, Section
 
 # Far enough for any real plan; nearer than the end of the calendar, where time zones overflow.
@@ -54,6 +64,53 @@ class PostContent:
     # A new cover, or remove_cover to drop the one there is; neither leaves the cover as it is.
     cover: ProcessedImage | None = None
     remove_cover: bool = False
+    # None leaves what the post has: a form that did not show these fields changes nothing.
+    kind: str | None = None
+    audio_url: str | None = None
+    tags: list[str] | None = None
+
+
+MAX_TAGS = 10
+MAX_TAG_CHARS = 40
+
+
+def tidy_tags(tags) -> list[str]:
+    """Tags as stored: spaces collapsed, control characters (PostgreSQL refuses a NUL in JSON),
+    empty tags and repeats (in any case) dropped, in order.
+    The editor refuses more than MAX_TAGS or longer than MAX_TAG_CHARS with a message; an import
+    keeps the first MAX_TAGS, each cut to MAX_TAG_CHARS."""
+    tidy: list[str] = []
+    seen: set[str] = set()
+    if not isinstance(tags, list | tuple):
+        return []
+    for tag in tags:
+        if not isinstance(tag, str):
+            continue
+        printable = "".join(char if char.isprintable() else " " for char in tag)
+        label = " ".join(printable.split())[:MAX_TAG_CHARS].strip()
+        if label and label.casefold() not in seen:
+            seen.add(label.casefold())
+            tidy.append(label)
+    return tidy[:MAX_TAGS]
+
+
+def check_kind_audience_and_audio(kind: str, audience: str, audio_url: str) -> None:
+    """Refuse values no form would send (an import might): the post is not written."""
+    if kind not in PostKind.values:
+        raise PostError(
+            "Choose what this is: a post, a page, a discussion thread or a podcast.", field="kind"
+        )
+    if audience not in Audience.values:
+        raise PostError("Choose who may read the whole post.", field="audience")
+    if (
+        not isinstance(audio_url, str)
+        or len(audio_url) > MAX_AUDIO_URL_CHARS
+        or "\x00" in audio_url
+    ):
+        raise PostError(
+            f"The audio address must be a web address of at most {MAX_AUDIO_URL_CHARS} characters.",
+            field="audio_url",
+        )
 
 
 def unique_post_slug(publication: Publication, title: str, exclude_id: int | None = None) -> str:
@@ -101,7 +158,11 @@ def create_post(
     audience: str = Audience.EVERYONE,
     section=None,
     cover: ProcessedImage | None = None,
+    kind: str = PostKind.POST,
+    audio_url: str = "",
+    tags=(),
 ) -> Post:
+    check_kind_audience_and_audio(kind, audience, audio_url)
     if slug and is_slug_taken(publication, slug):
         raise PostError(slug_taken_message(slug), field="slug")
     post = Post(
@@ -112,6 +173,9 @@ def create_post(
         slug=slug or unique_post_slug(publication, title),
         audience=audience,
         section=section,
+        kind=kind,
+        audio_url=audio_url,
+        tags=tidy_tags(tags),
     )
     render_post_body(post)
     replace_image(post.cover_image, cover)
@@ -171,6 +235,7 @@ def _write_content(post: Post, content: PostContent) -> None:
         "title", "subtitle", "slug", "body_markdown", "body_html", "preview_html", "audience",
         "section", "updated_at",
     ]  # fmt: skip
+    fields += _write_kind_audio_and_tags(post, content)
     if replace_image(post.cover_image, content.cover, remove=content.remove_cover):
         fields.append("cover_image")
     try:
@@ -187,6 +252,28 @@ def _write_content(post: Post, content: PostContent) -> None:
             PostSlugRedirect.objects.update_or_create(
                 publication=post.publication, old_slug=old_slug, defaults={"post": post}
             )
+
+
+def _write_kind_audio_and_tags(post: Post, content: PostContent) -> list[str]:
+    """Apply what the content gives of kind, audio and tags; the names of the fields changed."""
+    kind = post.kind if content.kind is None else content.kind
+    audio_url = post.audio_url if content.audio_url is None else content.audio_url
+    check_kind_audience_and_audio(kind, content.audience, audio_url)
+    fields = []
+    if content.kind is not None:
+        post.kind = content.kind
+        fields.append("kind")
+        if post.kind == PostKind.PAGE and post.status != PostStatus.PUBLISHED:
+            # A scheduled post that became a page must not go out by email when its time comes.
+            _request_email(post, False, None)
+            fields += ["email_requested", "email_requested_at"]
+    if content.audio_url is not None:
+        post.audio_url = content.audio_url
+        fields.append("audio_url")
+    if content.tags is not None:
+        post.tags = tidy_tags(content.tags)
+        fields.append("tags")
+    return fields
 
 
 def _copy_state(target: Post, source: Post) -> Post:
@@ -214,7 +301,24 @@ def update_post(post: Post, content: PostContent) -> Post:
     """Save the text of a post whatever its status; a published post changes for its readers."""
     current = _locked(post)
     _write_content(current, content)
+    refresh_page_links(current)
     return _copy_state(post, current)
+
+
+def refresh_page_links(post: Post) -> None:
+    """Rewrite the publication's footer links when `post` is, or was, one of its pages."""
+    publication = Publication.objects.filter(id=post.publication_id).only("page_links").first()
+    if publication is None:
+        return
+    was_linked = any(link.get("id") == post.id for link in publication.page_links)
+    if post.kind != PostKind.PAGE and not was_linked:
+        return
+    links = [
+        {"id": page.id, "slug": page.slug, "title": page.title}
+        for page in published_pages(publication)
+    ]
+    if links != publication.page_links:
+        Publication.objects.filter(id=publication.id).update(page_links=links)
 
 
 def _request_email(post: Post, send_email: bool, now) -> None:
@@ -236,8 +340,8 @@ def publish_post(
         _write_content(current, content)
     now = timezone.now()
     if current.status != PostStatus.PUBLISHED:
-        # Only the moment of publishing says whether the post goes out by email.
-        _request_email(current, send_email, now)
+        # Only the moment of publishing says whether the post goes out by email; a page never does.
+        _request_email(current, send_email and not current.is_page, now)
     if current.status == PostStatus.SCHEDULED:
         current.published_at = None  # that was the planned moment; the post goes out now
     current.published_at = published_at or current.published_at or now
@@ -248,6 +352,7 @@ def publish_post(
         from masthead.delivery.services import create_send
 
         create_send(current)  # in this transaction: published and queued for email together
+    refresh_page_links(current)
     return _copy_state(post, current)
 
 
@@ -288,7 +393,7 @@ def schedule_post(
     current.status = PostStatus.SCHEDULED
     current.published_at = publish_at
     current.updated_at = now
-    _request_email(current, send_email, now)
+    _request_email(current, send_email and not current.is_page, now)
     current.save(update_fields=PUBLISHING_FIELDS)
     publish_scheduled_post.using(run_after=publish_at).enqueue(current.id, publish_at.isoformat())
     return _copy_state(post, current)
@@ -307,8 +412,9 @@ def publish_if_still_scheduled(post_id: int, scheduled_for: dt.datetime) -> bool
             from masthead.delivery.services import create_send
 
             post = Post.objects.select_related("publication").get(id=post_id)
-            if post.email_requested:
+            if post.email_requested and not post.is_page:
                 create_send(post)  # in this transaction: published and queued together
+            refresh_page_links(post)
     return published == 1
 
 
@@ -323,6 +429,7 @@ def unpublish_post(post: Post) -> Post:
     current.updated_at = timezone.now()
     _request_email(current, False, None)
     current.save(update_fields=PUBLISHING_FIELDS)
+    refresh_page_links(current)
     return _copy_state(post, current)
 
 
@@ -334,3 +441,5 @@ def delete_post(post: Post) -> None:
     if current is not None:
         replace_image(current.cover_image, None, remove=True)
     Post.objects.filter(id=post.id).delete()
+    if current is not None:
+        refresh_page_links(current)

@@ -1,4 +1,4 @@
-"""Public post pages: home, archive, a single post and its social card."""
+"""Public post pages: home, archive, a single post (or page) and its social card."""
 
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -46,7 +46,12 @@ def post_detail(request, slug):
             raise
         return redirect("posts:detail", current_slug, permanent=True)
     is_full = queries.can_read_full_post(request.user, post)
-    discussion = post_discussion(post, request.user, request.GET.get("comments", "top"))
+    # A page (an About, a Links page) has no likes, comments or shares.
+    discussion = (
+        None
+        if post.is_page
+        else post_discussion(post, request.user, request.GET.get("comments", "top"))
+    )
     og_image = social_cards.post_og_image(post, publication, request.build_absolute_uri)
     context = {"post": post, "is_full": is_full, "discussion": discussion, "og_image": og_image}
     return render(request, "posts/post_detail.html", context)

@@ -29,6 +29,10 @@ class Publication(models.Model):
     social_image = models.ImageField(upload_to="social/", blank=True)
     # Dates and times on its pages, in its desk and in its emails are in this zone.
     time_zone = models.CharField(max_length=64, default=default_time_zone)
+    # The published pages' links for the site's footer, [{"id", "slug", "title"}] by title:
+    # rewritten by the posts services whenever a page is published, changed or taken back,
+    # so that no page view asks the database for them.
+    page_links = models.JSONField(default=list, blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now)
     comment_policy = models.CharField(
         max_length=12, choices=CommentPolicy.choices, default=CommentPolicy.SIGNED_IN

@@ -129,6 +129,7 @@ def subscriber_import_preview(request, publication_slug, job_id):
             (ProblemKind.INVALID, "Invalid rows", job.invalid_count),
             (ProblemKind.DUPLICATE, "Duplicates within the file", job.duplicate_count),
             (ProblemKind.EXISTING, "Already on your list", job.existing_count),
+            (ProblemKind.EXCLUDED, "Left out because of their status", job.excluded_count),
         )
         if count
     ]
@@ -137,6 +138,8 @@ def subscriber_import_preview(request, publication_slug, job_id):
         "membership": membership,
         "job": job,
         "sections": sections,
+        "mapping": importing.describe_mapping(job.mapping),
+        "subscribed_count": job.new_count - job.unsubscribed_count,
     }
     return render(request, "subscriptions/desk_subscriber_import_preview.html", context)
 

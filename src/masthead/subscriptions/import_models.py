@@ -19,6 +19,8 @@ class ProblemKind(models.TextChoices):
     INVALID = "invalid", "Invalid"
     DUPLICATE = "duplicate", "Duplicate in the file"
     EXISTING = "existing", "Already on the list"
+    # Bounced, complained, never confirmed or of a status we do not know, at the source.
+    EXCLUDED = "excluded", "Left out because of their status"
 
 
 class ImportJob(models.Model):
@@ -38,15 +40,21 @@ class ImportJob(models.Model):
     # Relative to PRIVATE_FILES_DIR; emptied once the import is over and the file deleted.
     stored_path = models.CharField(max_length=255, blank=True)
     delimiter = models.CharField(max_length=1, default=",")
+    # Which column means what, as the preview showed it (importing.columns.Columns.to_json):
+    # the import reads the file with exactly this. Empty for jobs made before it existed.
+    mapping = models.JSONField(default=dict, blank=True)
     state = models.CharField(
         max_length=10, choices=ImportState.choices, default=ImportState.PREVIEW
     )
     # What the preview found (non-blank data rows).
     total_rows = models.PositiveIntegerField(default=0)
     new_count = models.PositiveIntegerField(default=0)
+    # Of the new ones, those the file says unsubscribed: kept on file, never mailed.
+    unsubscribed_count = models.PositiveIntegerField(default=0)
     existing_count = models.PositiveIntegerField(default=0)
     duplicate_count = models.PositiveIntegerField(default=0)
     invalid_count = models.PositiveIntegerField(default=0)
+    excluded_count = models.PositiveIntegerField(default=0)
     # The first few problem rows of each kind, as {kind: [{"row", "email", "reason"}, ...]}.
     preview_problems = models.JSONField(default=dict, blank=True)
     # Progress of the import itself: rows up to processed_rows are committed.

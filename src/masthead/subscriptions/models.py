@@ -45,6 +45,8 @@ class Subscription(models.Model):
     # after this, so each link does so at most once (and only while it is fresh).
     confirmation_sign_in_used_at = models.DateTimeField(null=True, blank=True)
     unsubscribed_at = models.DateTimeField(null=True, blank=True)
+    # Tags brought from another platform's export (strings, at most 20 of 40 characters).
+    labels = models.JSONField(default=list, blank=True)
 
     class Meta:
         constraints = [

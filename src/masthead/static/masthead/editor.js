@@ -202,7 +202,7 @@
     body.dispatchEvent(new Event("input", { bubbles: true }));
   }
 
-  // The paywall: only a paid post has one. Its line is a paragraph of its own that the server
+  // The paywall: only a paid or subscribers-only post has one. Its line is a paragraph of its own that the server
   // finds in the parsed post (posts/paywall.py); the first one counts, so inserting moves it.
   const audience = field("audience");
   const paywallControl = form.querySelector("[data-paywall-control]");
@@ -211,7 +211,7 @@
   const FENCE = /^ {0,3}(`{3,}|~{3,})(.*)$/;
 
   function showPaywallControl() {
-    paywallControl.hidden = audience.value !== "paid";
+    paywallControl.hidden = audience.value !== "paid" && audience.value !== "subscribers";
   }
 
   // The text without its paywall lines (each with the empty line after it), and where the cursor

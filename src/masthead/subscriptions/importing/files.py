@@ -12,7 +12,7 @@ import os
 import re
 import secrets
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
@@ -26,6 +26,9 @@ from masthead.core.addresses import (
 )
 from masthead.publications.models import Publication
 from masthead.subscriptions.import_models import ProblemKind
+from masthead.subscriptions.importing.columns import Columns, find_columns
+from masthead.subscriptions.importing.errors import ImportFileError
+from masthead.subscriptions.importing.values import judge_status, parse_date, parse_labels
 from masthead.subscriptions.models import Subscription, SubscriptionStatus
 
 logger = logging.getLogger(__name__)
@@ -39,10 +42,6 @@ MAX_NAME_LENGTH = 80
 IMPORTS_FOLDER = "imports"
 READ_CHUNK_BYTES = 64 * 1024
 
-EMAIL_HEADERS = {"email", "emailaddress", "mail"}
-NAME_HEADERS = {"name", "fullname", "displayname"}
-FIRST_NAME_HEADERS = {"firstname", "givenname"}
-LAST_NAME_HEADERS = {"lastname", "surname", "familyname"}
 DELIMITERS = (",", ";", "\t")
 # Unicode's control characters (category Cc) but the tab, which counts as a space in a name.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
@@ -66,21 +65,7 @@ SAVE_AS_CSV = (
 )
 
 
-class ImportFileError(Exception):
-    """The file cannot be imported; the message says why and what to do, for the person."""
-
-
-class ImportStateError(Exception):
-    """The import is not in a state that allows this (already confirmed, still running...)."""
-
-
 # Reading and checking rows ------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Columns:
-    email: int
-    name: tuple[int, ...] = ()
 
 
 @dataclass(slots=True)
@@ -91,6 +76,9 @@ class Row:
     raw_email: str
     email: str = ""  # normalised (lowercased, ASCII domain) and valid, or empty
     name: str = ""
+    status: str = SubscriptionStatus.ACTIVE  # what the new subscription is: active or unsubscribed
+    created_at: dt.datetime | None = None  # when they subscribed at the source, when readable
+    labels: list[str] = field(default_factory=list)
     kind: str = ""  # empty while the row is good; a ProblemKind once it is skipped
     reason: str = ""
 
@@ -100,41 +88,6 @@ class Row:
 
     def skip(self, kind: str, reason: str) -> None:
         self.kind, self.reason = kind, reason
-
-
-def _header_key(heading: str) -> str:
-    return "".join(ch for ch in heading.lower() if ch.isalnum())
-
-
-def find_columns(header: list[str]) -> Columns:
-    keys = [_header_key(heading) for heading in header]
-    email = next((index for index, key in enumerate(keys) if key in EMAIL_HEADERS), None)
-    if email is None:
-        found = ", ".join(f"“{heading.strip()[:40]}”" for heading in header if heading.strip())
-        message = (
-            "Wrong columns: the first row must be a header with a column named “email” "
-            "(“Email Address” and “E-mail” work too). "
-        )
-        message += f"The first row has: {found}." if found else "The first row is empty."
-        if any(_looks_like_address(heading) for heading in header):
-            message += " It looks like an address: add a header row above it."
-        raise ImportFileError(message)
-    name = next((index for index, key in enumerate(keys) if key in NAME_HEADERS), None)
-    if name is not None:
-        return Columns(email=email, name=(name,))
-    parts = [
-        next((index for index, key in enumerate(keys) if key in wanted), None)
-        for wanted in (FIRST_NAME_HEADERS, LAST_NAME_HEADERS)
-    ]
-    return Columns(email=email, name=tuple(index for index in parts if index is not None))
-
-
-def _looks_like_address(value: str) -> bool:
-    try:
-        normalize_address(value, allow_utf8_local_part=True)
-    except InvalidAddress:
-        return False
-    return True
 
 
 def check_email(raw: str) -> tuple[str, str]:
@@ -182,19 +135,48 @@ def _parse_row(number: int, fields: list[str], columns: Columns) -> Row:
         row.skip(ProblemKind.INVALID, problem)
         return row
     row.email, row.name = email, name
+    if columns.status is not None or columns.file_status:
+        raw_status = _field(fields, columns.status) if columns.status is not None else ""
+        status, problem = judge_status(raw_status or columns.file_status)
+        if problem:
+            row.skip(ProblemKind.EXCLUDED, problem)
+            return row
+        row.status = status
+    row.created_at = next(
+        (date for index in columns.created if (date := parse_date(_field(fields, index)))), None
+    )
+    if columns.labels is not None:
+        row.labels = parse_labels(_field(fields, columns.labels))
     return row
 
 
-def read_rows(path: Path, delimiter: str) -> Iterator[Row]:
-    """Every non-blank data row of a stored file, checked on its own; streams, never loads all."""
+def _field(fields: list[str], index: int) -> str:
+    return fields[index] if index < len(fields) else ""
+
+
+def read_header(path: Path, delimiter: str) -> Columns:
+    """The columns of a stored file, from its first non-blank row."""
+    with path.open(encoding="utf-8", newline="") as stream:
+        for fields in csv.reader(stream, delimiter=delimiter):
+            if any(value.strip() for value in fields):
+                return find_columns(fields)
+    raise ImportFileError("The file is empty.")
+
+
+def read_rows(path: Path, delimiter: str, columns: Columns | None = None) -> Iterator[Row]:
+    """Every non-blank data row of a stored file, checked on its own; streams, never loads all.
+
+    Reads the columns from the header unless given them (as the preview stored them).
+    """
     with path.open(encoding="utf-8", newline="") as stream:
         records = enumerate(csv.reader(stream, delimiter=delimiter), start=1)
-        columns = None
+        is_header = True
         for number, fields in records:
             if not any(value.strip() for value in fields):
                 continue
-            if columns is None:
-                columns = find_columns(fields)
+            if is_header:
+                is_header = False
+                columns = columns or find_columns(fields)
                 continue
             yield _parse_row(number, fields, columns)
 

@@ -21,17 +21,18 @@ from django.utils import timezone
 from masthead.accounts.models import Person
 from masthead.publications.models import Publication
 from masthead.subscriptions.import_models import ImportJob, ImportProblem, ImportState, ProblemKind
+from masthead.subscriptions.importing.columns import Columns
+from masthead.subscriptions.importing.errors import ImportFileError, ImportStateError
 from masthead.subscriptions.importing.files import (
     ABANDONED_AFTER,
     EXISTING_REASONS,
     PREVIEW_BATCH_SIZE,
     PREVIEW_SAMPLE_SIZE,
     READ_CHUNK_BYTES,
-    ImportFileError,
-    ImportStateError,
     Row,
     check_size,
     mark_duplicates,
+    read_header,
     read_rows,
     skip_existing,
     store_upload,
@@ -43,11 +44,14 @@ logger = logging.getLogger(__name__)
 
 @dataclass
 class Preview:
+    columns: Columns | None = None
     total_rows: int = 0
-    new_count: int = 0
+    new_count: int = 0  # good rows, to be imported: subscribed or unsubscribed
+    unsubscribed_count: int = 0  # of the new ones, those imported as unsubscribed
     existing_count: int = 0
     duplicate_count: int = 0
     invalid_count: int = 0
+    excluded_count: int = 0
     problems: dict[str, list[dict]] = field(
         default_factory=lambda: {kind: [] for kind in ProblemKind.values}
     )
@@ -56,6 +60,8 @@ class Preview:
         self.total_rows += 1
         if row.is_good:
             self.new_count += 1
+            if row.status == SubscriptionStatus.UNSUBSCRIBED:
+                self.unsubscribed_count += 1
             return
         count_field = f"{row.kind}_count"
         setattr(self, count_field, getattr(self, count_field) + 1)
@@ -64,12 +70,14 @@ class Preview:
             sample.append({"row": row.number, "email": row.raw_email, "reason": row.reason})
 
 
-def preview_file(publication: Publication, path: Path, delimiter: str) -> Preview:
+def preview_file(
+    publication: Publication, path: Path, delimiter: str, columns: Columns | None = None
+) -> Preview:
     """Judge every row as the import will, without writing anything."""
-    preview = Preview()
     try:
+        preview = Preview(columns=columns or read_header(path, delimiter))
         for batch in itertools.batched(
-            mark_duplicates(read_rows(path, delimiter)), PREVIEW_BATCH_SIZE
+            mark_duplicates(read_rows(path, delimiter, preview.columns)), PREVIEW_BATCH_SIZE
         ):
             rows = list(batch)
             skip_existing(publication, rows)
@@ -112,11 +120,14 @@ def prepare_import(
         file_name=Path(file_name).name[:255],
         stored_path=str(path.relative_to(Path(settings.PRIVATE_FILES_DIR))),
         delimiter=delimiter,
+        mapping=preview.columns.to_json(),
         total_rows=preview.total_rows,
         new_count=preview.new_count,
+        unsubscribed_count=preview.unsubscribed_count,
         existing_count=preview.existing_count,
         duplicate_count=preview.duplicate_count,
         invalid_count=preview.invalid_count,
+        excluded_count=preview.excluded_count,
         preview_problems=preview.problems,
     )
 
@@ -230,7 +241,11 @@ def run_import(
         offset = job.processed_rows
         if on_progress:
             on_progress(offset, job.total_rows)
-        rows = itertools.islice(mark_duplicates(read_rows(path, job.delimiter)), offset, None)
+        # Jobs previewed before mappings were stored read the header again, as they did then.
+        columns = Columns.from_json(job.mapping) if job.mapping else None
+        rows = itertools.islice(
+            mark_duplicates(read_rows(path, job.delimiter, columns)), offset, None
+        )
         for batch in itertools.batched(rows, settings.SUBSCRIBER_IMPORT_BATCH_SIZE):
             with transaction.atomic():
                 created, skipped = import_batch(job, list(batch))
@@ -281,37 +296,8 @@ def import_batch(job: ImportJob, rows: list[Row]) -> tuple[int, int]:
     publication = job.publication
     skip_existing(publication, rows)
     good = [row for row in rows if row.is_good]
-    now = timezone.now()
     if good:
-        person_ids = _ensure_people(good, now)
-        Subscription.objects.bulk_create(
-            [
-                Subscription(
-                    publication=publication,
-                    person_id=person_ids[row.email],
-                    status=SubscriptionStatus.ACTIVE,
-                    source=SubscriptionSource.IMPORT,
-                    created_at=now,
-                    # They confirmed with the platform they come from; no confirmation email.
-                    confirmed_at=now,
-                )
-                for row in good
-            ],
-            ignore_conflicts=True,
-        )
-        # A reader may have subscribed on the website since the existence check (possible on
-        # PostgreSQL): their row won the conflict, and theirs is not ours to count.
-        ours = set(
-            Subscription.objects.filter(
-                publication=publication,
-                person_id__in=person_ids.values(),
-                source=SubscriptionSource.IMPORT,
-                created_at=now,
-            ).values_list("person_id", flat=True)
-        )
-        for row in good:
-            if person_ids[row.email] not in ours:
-                row.skip(ProblemKind.EXISTING, EXISTING_REASONS[SubscriptionStatus.ACTIVE])
+        _subscribe(publication, good)
     skipped = [row for row in rows if not row.is_good]
     ImportProblem.objects.bulk_create(
         [
@@ -327,6 +313,43 @@ def import_batch(job: ImportJob, rows: list[Row]) -> tuple[int, int]:
         ignore_conflicts=True,
     )
     return len(rows) - len(skipped), len(skipped)
+
+
+def _subscribe(publication: Publication, rows: list[Row]) -> None:
+    """Create the rows' subscriptions; rows that lost to a concurrent sign-up are marked existing."""
+    now = timezone.now()
+    person_ids = _ensure_people(rows, now)
+    wanted = {}
+    for row in rows:
+        # They confirmed with the platform they come from; no confirmation email.
+        since = row.created_at or now
+        is_active = row.status == SubscriptionStatus.ACTIVE
+        wanted[person_ids[row.email]] = Subscription(
+            publication=publication,
+            person_id=person_ids[row.email],
+            status=row.status,
+            source=SubscriptionSource.IMPORT,
+            created_at=since,
+            confirmed_at=since if is_active else None,
+            # When they left is unknown; the import is when we learnt it.
+            unsubscribed_at=None if is_active else now,
+            labels=row.labels,
+        )
+    Subscription.objects.bulk_create(wanted.values(), ignore_conflicts=True)
+    # A reader may have subscribed on the website since the existence check (possible on
+    # PostgreSQL): their row won the conflict, and theirs is not ours to count.
+    ours = {
+        person_id
+        for person_id, status, created_at in Subscription.objects.filter(
+            publication=publication,
+            person_id__in=wanted.keys(),
+            source=SubscriptionSource.IMPORT,
+        ).values_list("person_id", "status", "created_at")
+        if (status, created_at) == (wanted[person_id].status, wanted[person_id].created_at)
+    }
+    for row in rows:
+        if person_ids[row.email] not in ours:
+            row.skip(ProblemKind.EXISTING, EXISTING_REASONS[SubscriptionStatus.ACTIVE])
 
 
 def _people_ids(emails: list[str]) -> dict[str, int]:
