@@ -6,7 +6,7 @@
 Sets up Django on a temporary SQLite data folder, migrates, builds a made-up Substack export
 zip with tests/importers/substack_export.py (every post's body in Substack's markup with one
 captioned image, a paywall jump and a footnote; the image URLs on a local HTTP server started
-here, which answers every image with the same small PNG; posts.csv, an email_list CSV of the
+here (tests/importers/image_host.py), which answers every image with the same small PNG; posts.csv, an email_list CSV of the
 subscribers, a tenth of them paid, comped or gifted, and delivers/opens CSVs: each post sent to
 --history-per-post subscribers, about half of whom opened it), then runs what `masthead import
 substack` runs: store the zip, check it, import posts (fetching and storing images), subscribers
@@ -19,42 +19,16 @@ RESULT posts=N subscribers=N deliveries=N seconds=S peak_mb=M traced_peak_mb=T
 """
 
 import argparse
-import http.server
-import io
 import os
 import resource
 import shutil
 import sys
 import tempfile
-import threading
 import time
 import tracemalloc
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def image_server() -> tuple[http.server.ThreadingHTTPServer, str]:
-    from PIL import Image
-
-    buffer = io.BytesIO()
-    Image.new("RGB", (64, 40), (180, 67, 27)).save(buffer, "PNG")
-    png = buffer.getvalue()
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):
-            self.send_response(200)
-            self.send_header("Content-Type", "image/png")
-            self.send_header("Content-Length", str(len(png)))
-            self.end_headers()
-            self.wfile.write(png)
-
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, f"http://127.0.0.1:{server.server_address[1]}/images"
 
 
 def read_chunks(path: Path, size: int = 1024 * 1024):
@@ -94,6 +68,13 @@ def main() -> int:
 
 
 def run(data_dir: Path, options, trace: bool) -> int:
+    from tests.importers.image_host import serving_images
+
+    with serving_images() as image_host:
+        return import_export(data_dir, options, trace, f"{image_host}/images")
+
+
+def import_export(data_dir: Path, options, trace: bool, image_base: str) -> int:
     from tests.importers.substack_export import build_substack_export
 
     from masthead.delivery.models import Delivery
@@ -103,7 +84,6 @@ def run(data_dir: Path, options, trace: bool) -> int:
     from masthead.publications.models import Publication
     from masthead.subscriptions.models import Subscription
 
-    server, image_base = image_server()
     publication = Publication.objects.create(name="Bench Weekly", slug="bench-weekly")
     export = data_dir / "substack-export.zip"
     started = time.perf_counter()
@@ -135,7 +115,6 @@ def run(data_dir: Path, options, trace: bool) -> int:
     finished = time.perf_counter()
     traced_peak = tracemalloc.get_traced_memory()[1] if trace else 0
     tracemalloc.stop()
-    server.shutdown()
 
     assert run is not None and run.state == RunState.DONE, run and run.error
     posts = Post.objects.filter(publication=publication).count()

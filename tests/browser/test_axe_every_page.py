@@ -19,6 +19,7 @@ from types import SimpleNamespace
 import pytest
 from django.db import connection
 from django.urls import reverse
+from django.utils import timezone
 
 from masthead.accounts.models import Person, SignInLink
 from masthead.accounts.services import sign_in_token
@@ -29,6 +30,7 @@ from masthead.delivery.services.fan_out import create_send
 from masthead.demo import content
 from masthead.demo.services import load_demo_publication
 from masthead.engagement.services import add_comment
+from masthead.importers.models import ExportRun, ImportReportLine, ImportRun
 from masthead.notes.services import post_note
 from masthead.posts.models import Audience, PostStatus
 from masthead.publications.models import Role, Section
@@ -131,6 +133,30 @@ def build_world() -> SimpleNamespace:
         [b"email,name\nann@example.com,Ann Archer\nnot-an-address,Bob\n"],
         "readers.csv",
     )
+    podcast = make_post(
+        publication, "Sounds of the harbour", author=writer, kind="podcast",
+        audio_url="https://cdn.example.com/harbour-sounds.mp3", tags=["audio", "harbour"],
+    )  # fmt: skip
+    about_page = make_post(publication, "Our harbour", author=writer, kind="page")
+    import_run = ImportRun.objects.create(
+        publication=publication, created_by=writer, source="substack", state="done",
+        file_names=["harbour-export.zip"], totals={"posts": 3, "subscribers": 5, "deliveries": 9},
+        counts={"posts_done": 3, "posts_imported": 2, "posts_warning": 1, "subscribers_done": 5,
+                "subscribers_imported": 4, "subscribers_skipped": 1, "deliveries_done": 9,
+                "deliveries_imported": 9},
+    )  # fmt: skip
+    ImportReportLine.objects.create(
+        run=import_run, kind="warning", item="post 12.the-tide",
+        reason="image kept as a link (timed out after 10 s): https://substackcdn.com/image/x.png",
+    )  # fmt: skip
+    ImportReportLine.objects.create(
+        run=import_run, kind="skipped", item="subscriber x@deletion-request.substack.com",
+        reason="asked Substack to delete them",
+    )  # fmt: skip
+    export_run = ExportRun.objects.create(
+        publication=publication, created_by=writer, state="done", file_size=2_400_000,
+        done_count=10, total_count=10, finished_at=timezone.now(),
+    )  # fmt: skip
     invitation = invite(publication, writer, "new.writer@example.com", Role.AUTHOR)
     other = make_publication(name="Harbour Weekly", slug="harbour-weekly")
     recommend_publication(publication, recommended_publication=other, description="Boats.")
@@ -152,6 +178,10 @@ def build_world() -> SimpleNamespace:
         note=thread,
         draft=draft,
         job=job,
+        podcast=podcast,
+        about_page=about_page,
+        import_run=import_run,
+        export_run=export_run,
         chat_thread=chat_thread,
         invitation_token=invitation_token(invitation),
         confirmation_token=confirmation_token(pending),
@@ -231,6 +261,8 @@ PAGES = [
     Page("archive-discussions", at("posts:archive", query="?sort=discussions")),
     Page("post", at("posts:detail", lambda w: w.covered.slug)),
     Page("post-paid", at("posts:detail", lambda w: w.paid.slug)),
+    Page("post-podcast", at("posts:detail", lambda w: w.podcast.slug)),
+    Page("page", at("posts:detail", lambda w: w.about_page.slug)),
     Page(
         "comment",
         at("engagement:comment", lambda w: w.covered.slug, lambda w: w.comment.id),
@@ -302,6 +334,10 @@ PAGES = [
         desk("desk:subscriber_import_preview", lambda w: w.job.id),
         WRITER_ONLY,
     ),
+    Page("import-start", desk("desk:importers:start"), WRITER_ONLY),
+    Page("import-run", desk("desk:importers:run", lambda w: w.import_run.id), WRITER_ONLY),
+    Page("export", desk("desk:export:export"), WRITER_ONLY),
+    Page("export-run", desk("desk:export:run", lambda w: w.export_run.id), WRITER_ONLY),
     Page("chat-settings", desk("desk:chat_settings"), WRITER_ONLY),
     Page("sends", desk("delivery:desk_sends"), WRITER_ONLY),
     Page("suppressions", desk("bounces:desk_suppressions"), WRITER_ONLY),

@@ -1,49 +1,27 @@
 """A built Ghost export imported end to end with `masthead import ghost`: posts, pages, tags,
 images fetched from a local image host, and members."""
 
-import http.server
-import io
-import threading
-
 import pytest
 from django.core.management import call_command
-from PIL import Image
 
 from masthead.importers.models import ImportRun, RunState
 from masthead.posts.models import Post
 from masthead.subscriptions.models import Subscription
 from tests.importers.ghost_export import build_ghost_export
+from tests.importers.image_host import serving_images
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def image_host(settings, tmp_path):
-    """A local server answering every GET with a small PNG."""
-    buffer = io.BytesIO()
-    Image.new("RGB", (8, 8), (20, 120, 200)).save(buffer, "PNG")
-    png = buffer.getvalue()
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):
-            self.send_response(200)
-            self.send_header("Content-Type", "image/png")
-            self.send_header("Content-Length", str(len(png)))
-            self.end_headers()
-            self.wfile.write(png)
-
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+    """A local server answering every image with a small PNG."""
     settings.IMPORT_IMAGE_ALLOW_PRIVATE_HOSTS = True
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.PRIVATE_FILES_DIR = tmp_path / "private"
     (tmp_path / "media").mkdir()
-    yield f"http://127.0.0.1:{server.server_address[1]}/content/images"
-    server.shutdown()
-    server.server_close()
+    with serving_images() as base:
+        yield f"{base}/images/content"
 
 
 @pytest.mark.parametrize("format", ["lexical", "mobiledoc"])

@@ -2,9 +2,6 @@
 `masthead import` command, with its images served by a local HTTP server."""
 
 import datetime as dt
-import http.server
-import io
-import threading
 from pathlib import Path
 
 import pytest
@@ -12,7 +9,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
-from PIL import Image
 
 from masthead.billing.models import AccessGrant
 from masthead.delivery.models import Send
@@ -21,6 +17,7 @@ from masthead.posts.models import Post, PostStatus
 from masthead.publications.models import Membership, Role
 from masthead.subscriptions.models import Subscription
 from tests.factories import make_person
+from tests.importers.image_host import serving_images
 from tests.importers.substack_export import (
     build_substack_export,
     generated_post,
@@ -33,33 +30,13 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def image_base(settings, tmp_path):
-    """A local image host: /images/*.png are PNGs, /missing/* are 404s."""
-    buffer = io.BytesIO()
-    Image.new("RGB", (48, 32), (20, 120, 90)).save(buffer, "PNG")
-    png = buffer.getvalue()
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):
-            if not self.path.startswith("/images/"):
-                self.send_error(404)
-                return
-            self.send_response(200)
-            self.send_header("Content-Type", "image/png")
-            self.send_header("Content-Length", str(len(png)))
-            self.end_headers()
-            self.wfile.write(png)
-
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    """A local image host: /images/*.png are PNGs, anything else a 404."""
     settings.IMPORT_IMAGE_ALLOW_PRIVATE_HOSTS = True
     settings.IMPORT_IMAGE_TIMEOUT = 5
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.PRIVATE_FILES_DIR = tmp_path / "private"
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+    with serving_images() as base:
+        yield base
 
 
 @pytest.fixture
@@ -232,3 +209,19 @@ def test_an_exported_publication_comes_back_with_import_masthead(
     assert restored.publication.slug == "daily-build"
     assert Subscription.objects.get(person__email="stays@example.com").status == "active"
     assert "Restored The Daily Build (/pub/daily-build/)" in capsys.readouterr().out
+
+
+def test_an_upload_over_the_limit_is_refused_before_it_is_read(
+    client, publication, owner, settings
+):
+    settings.IMPORT_MAX_UPLOAD_BYTES = 1024
+    client.force_login(owner)
+
+    response = client.post(
+        reverse("desk:importers:start", args=[publication.slug]),
+        {"source": "substack", "export": SimpleUploadedFile("big.zip", b"x" * 1_100_000)},
+    )
+
+    assert response.status_code == 413
+    assert b"masthead import SOURCE FILE --publication daily-build" in response.content
+    assert not ImportRun.objects.exists()

@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
+from masthead.core.requests import declared_length
 from masthead.desk.lookups import MANAGERS, get_membership
 from masthead.importers import reports, runs
 from masthead.importers.forms import PlatformImportForm
@@ -30,18 +31,14 @@ def get_run_for_manager(person, publication_slug: str, run_id: int):
 @login_required
 def import_start(request, publication_slug):
     membership = get_membership(request.user, publication_slug, roles=MANAGERS)
-    if request.method == "POST":
-        try:
-            length = int(request.META.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            length = 0
-        if length > settings.IMPORT_MAX_UPLOAD_BYTES + UPLOAD_ENVELOPE_BYTES:
-            form = PlatformImportForm.refused(
-                f"The upload is larger than {settings.IMPORT_MAX_UPLOAD_BYTES // 1024**3} GB. "
-                "Import it from the server instead: masthead import SOURCE FILE --publication "
-                f"{membership.publication.slug}"
-            )
-            return _render_start(request, membership, form, status=413)
+    too_large = declared_length(request) > settings.IMPORT_MAX_UPLOAD_BYTES + UPLOAD_ENVELOPE_BYTES
+    if request.method == "POST" and too_large:
+        form = PlatformImportForm.refused(
+            f"The upload is larger than {settings.IMPORT_MAX_UPLOAD_BYTES // 1024**3} GB. "
+            "Import it from the server instead: masthead import SOURCE FILE --publication "
+            f"{membership.publication.slug}"
+        )
+        return _render_start(request, membership, form, status=413)
     return _import_start(request, membership)
 
 

@@ -37,6 +37,7 @@ from masthead.importers.models import (
 )
 from masthead.importers.post_writer import PostWriter, StoredImages, conflicting_slugs
 from masthead.importers.readers import reader_for
+from masthead.importers.recovery import ABANDONED_AFTER
 from masthead.importers.source import ExportError, ReportLine
 from masthead.importers.subscriber_writer import SubscriberWriter
 
@@ -44,10 +45,8 @@ logger = logging.getLogger(__name__)
 
 IMPORTS_FOLDER = "imports"
 PHASES = ("posts", "subscribers", "deliveries")
-BATCH_SIZES = {"posts": 20, "subscribers": 1000, "deliveries": 5000}
+BATCH_SIZES = {"posts": 10, "subscribers": 1000, "deliveries": 5000}
 MAX_SLUGS_NAMED = 8
-# A running run whose heartbeat is older than this lost its worker; another may take over.
-ABANDONED_AFTER = 10 * 60
 
 
 class ImportStateError(Exception):
@@ -142,7 +141,7 @@ class _LostClaim(Exception):
 
 def _claim(run_id: int) -> bool:
     now = timezone.now()
-    abandoned = now - timezone.timedelta(seconds=ABANDONED_AFTER)
+    abandoned = now - ABANDONED_AFTER
     return bool(
         ImportRun.objects.filter(id=run_id)
         .filter(
@@ -305,7 +304,13 @@ def _run_phase(
     items = itertools.islice(_items(reader, phase), position, None)
     for batch in itertools.batched(items, BATCH_SIZES[phase]):
         batch = list(batch)
-        images = _fetch_images(run, batch) if phase == "posts" else None
+        images = None
+        if phase == "posts":
+            # Fetching a batch's images may take a while on slow hosts: say this run is alive.
+            ImportRun.objects.filter(id=run.id, state=RunState.RUNNING).update(
+                heartbeat_at=timezone.now()
+            )
+            images = _fetch_images(run, batch)
         with transaction.atomic():
             lines = writer.write(batch, images) if phase == "posts" else writer.write(batch)
             _save_lines(run, [line for line in lines if line.kind.value != ReportKind.IMPORTED])

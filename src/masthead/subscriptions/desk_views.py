@@ -13,6 +13,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from masthead.billing.plans import is_paid_available
+from masthead.core.requests import declared_length
 from masthead.desk.lookups import MANAGERS, get_membership
 from masthead.subscriptions import desk_queries, exporting, importing
 from masthead.subscriptions.desk_forms import SubscriberFilterForm, SubscriberImportForm
@@ -73,14 +74,12 @@ def subscriber_export(request, publication_slug):
 @login_required
 def subscriber_import(request, publication_slug):
     membership = get_membership(request.user, publication_slug, roles=MANAGERS)
-    if request.method == "POST":
-        try:
-            length = int(request.META.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            length = 0
-        if length > settings.SUBSCRIBER_IMPORT_MAX_BYTES + UPLOAD_ENVELOPE_BYTES:
-            form = SubscriberImportForm.refused(importing.too_large_message())
-            return _render_import(request, membership, form, status=413)
+    too_large = (
+        declared_length(request) > settings.SUBSCRIBER_IMPORT_MAX_BYTES + UPLOAD_ENVELOPE_BYTES
+    )
+    if request.method == "POST" and too_large:
+        form = SubscriberImportForm.refused(importing.too_large_message())
+        return _render_import(request, membership, form, status=413)
     return _subscriber_import(request, membership)
 
 

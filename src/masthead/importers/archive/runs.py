@@ -52,8 +52,9 @@ def archive_path(run: ExportRun) -> Path:
 def run_export(run_id: int) -> None:
     """Write the archive of a queued run; safe to call twice (the run is claimed once)."""
     now = timezone.now()
+    # Queued, or queued again by importers.recovery after its worker died.
     claimed = ExportRun.objects.filter(id=run_id, state=RunState.QUEUED).update(
-        state=RunState.RUNNING, heartbeat_at=now
+        state=RunState.RUNNING, heartbeat_at=now, done_count=0, error=""
     )
     if not claimed:
         return

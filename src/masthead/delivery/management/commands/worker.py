@@ -5,6 +5,7 @@ On top of `db_worker` it
   that it is alive, so other workers, on any host or in any container, can tell when it died;
 - restarts stalled sends (services.recovery) when it starts, every --recover-every seconds,
   and when the database comes back: a killed worker leaves no send waiting for a manual resume;
+  imports and exports whose worker died are queued again then too (importers.recovery);
 - survives losing the database (a PostgreSQL restart, a network cut): instead of crashing on
   the error it closes its connections, waits and carries on; a task cut short by the error is
   marked failed by the next recovery and its send continues.
@@ -35,6 +36,7 @@ from masthead.delivery.services.workers import (
     forget_long_dead_workers,
     forget_worker,
 )
+from masthead.importers.recovery import requeue_abandoned_runs
 
 logger = logging.getLogger("masthead.worker")
 
@@ -88,6 +90,9 @@ class Worker(db_worker.Worker):
             forget_long_dead_workers()
             if restarted:
                 logger.warning("Restarted the task of stalled sends %s", restarted)
+            requeued = requeue_abandoned_runs()
+            if requeued:
+                logger.warning("Queued again the abandoned %s", ", ".join(requeued))
             self.next_recovery_at = time.monotonic() + self.recover_every
         task_result, is_retrieved = self.claim_task()
         if task_result is not None:

@@ -87,10 +87,16 @@ class Command(BaseCommand):
         self._report(console, finished, Path(report) if report else None)
 
     def _print_preview(self, console: Console, job: ImportJob, with_rows: bool) -> None:
+        mapping = importing.describe_mapping(job.mapping)
+        if mapping is not None:
+            console.print(f"Read as {mapping.source}: " + "; ".join(mapping.lines), markup=False)
+            if mapping.not_imported:
+                console.print("Not imported: " + ", ".join(mapping.not_imported), markup=False)
         console.print(
             f"{job.file_name}: {job.total_rows:,} row(s): {job.new_count:,} new, "
             f"{job.existing_count:,} already on the list, {job.duplicate_count:,} duplicate(s) "
-            f"in the file, {job.invalid_count:,} invalid."
+            f"in the file, {job.invalid_count:,} invalid, {job.unsubscribed_count:,} to import "
+            f"as unsubscribed, {job.excluded_count:,} left out for their status."
         )
         if not with_rows:
             return  # the report after the import lists every skipped row
