@@ -193,11 +193,11 @@ def test_editor_showing_field_errors(axe_page, live_server, desk):
     sign_in(axe_page, live_server, owner)
     axe_page.goto(live_server.url + reverse("desk:post_edit", args=[publication.slug, post.id]))
 
-    axe_page.get_by_label("Address").fill("not a slug!")
+    axe_page.get_by_label("Address", exact=True).fill("not a slug!")
     axe_page.get_by_role("button", name="Save draft").click()
 
     axe_page.get_by_text("Nothing was saved.").wait_for()
-    assert axe_page.get_by_label("Address").get_attribute("aria-invalid") == "true"
+    assert axe_page.get_by_label("Address", exact=True).get_attribute("aria-invalid") == "true"
     assert_accessible(axe_page)
     assert_no_horizontal_scroll(axe_page)
 

@@ -133,3 +133,14 @@ def test_an_owner_of_another_publication_cannot_see_this_ones_exports(client, pu
     client.force_login(member(publication, Role.OWNER))
     response = client.get(f"/desk/{publication.slug}/export/{run.id}/download/")
     assert response.status_code == 404
+
+
+def test_asking_twice_while_an_archive_is_written_gives_the_same_run(publication):
+    from masthead.importers.archive.runs import start_export
+    from masthead.importers.models import ExportRun
+
+    first = start_export(publication, None)
+    second = start_export(publication, None)
+
+    assert first.id == second.id
+    assert ExportRun.objects.filter(publication=publication).count() == 1

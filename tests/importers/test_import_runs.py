@@ -282,3 +282,15 @@ def test_a_finished_run_is_not_run_again(import_with):
 
     assert runs.run_import(run.id) is None
     assert ImportRun.objects.get(id=run.id).state == RunState.DONE
+
+
+def test_a_second_import_waits_for_the_one_running(publication, owner, settings, tmp_path):
+    settings.PRIVATE_FILES_DIR = tmp_path / "private"
+    first = runs.store_files([("a.zip", [b"PK"])])
+    runs.start_import(publication, owner, "substack", first, ["a.zip"], in_background=False)
+    second = runs.store_files([("b.zip", [b"PK"])])
+
+    with pytest.raises(runs.ImportStateError, match="still running"):
+        runs.start_import(publication, owner, "substack", second, ["b.zip"], in_background=False)
+
+    assert ImportRun.objects.count() == 1

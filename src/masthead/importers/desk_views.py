@@ -56,14 +56,19 @@ def _import_start(request, membership):
         except ExportError as error:
             form.add_error("export", str(error))
         else:
-            run = runs.start_import(
-                publication,
-                request.user,
-                form.cleaned_data["source"],
-                paths,
-                [upload.name for upload in uploads],
-            )
-            return redirect("desk:importers:run", publication.slug, run.id)
+            try:
+                run = runs.start_import(
+                    publication,
+                    request.user,
+                    form.cleaned_data["source"],
+                    paths,
+                    [upload.name for upload in uploads],
+                )
+            except runs.ImportStateError as error:
+                runs.delete_stored_files(paths)
+                form.add_error(None, str(error))
+            else:
+                return redirect("desk:importers:run", publication.slug, run.id)
     status = 400 if form.errors else 200
     return _render_start(request, membership, form, status=status)
 

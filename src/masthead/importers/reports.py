@@ -21,6 +21,8 @@ STRIPE_ADVICE = (
 def summary_lines(run: ImportRun) -> list[str]:
     lines = []
     for phase, total in run.totals.items():
+        if not total:
+            continue  # a WordPress export holds no subscribers: say nothing about them
         imported = run.counts.get(f"{phase}_imported", 0)
         skipped = run.counts.get(f"{phase}_skipped", 0)
         warned = run.counts.get(f"{phase}_warning", 0)
@@ -47,6 +49,7 @@ def phase_rows(run: ImportRun) -> list[dict]:
             "skipped": run.counts.get(f"{phase}_skipped", 0),
         }
         for phase, total in run.totals.items()
+        if total
     ]
 
 

@@ -84,6 +84,15 @@ def store_files(named_chunks: Iterable[tuple[str, Iterable[bytes]]]) -> list[Pat
     return paths
 
 
+def delete_stored_files(paths: list[Path]) -> None:
+    """Remove the folder of files stored for a run that was not started."""
+    folders = {Path(path).parent.parent for path in paths}
+    imports = Path(settings.PRIVATE_FILES_DIR) / IMPORTS_FOLDER
+    for folder in folders:
+        if folder.parent == imports:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
 def stored_name(name: str) -> str:
     """The uploaded file's own name, made safe to store: no folders, no odd characters."""
     base = Path(str(name).replace("\\", "/")).name
@@ -105,6 +114,16 @@ def start_import(
 
     private = Path(settings.PRIVATE_FILES_DIR)
     with transaction.atomic():
+        running = ImportRun.objects.select_for_update().filter(
+            publication=publication,
+            state__in=[RunState.QUEUED, RunState.CHECKING, RunState.RUNNING],
+        )
+        if running.exists():
+            # Two imports writing the same posts at once would only trip over each other.
+            raise ImportStateError(
+                "Another import into this publication is still running: wait for it to finish, "
+                "then import again (what it imported will be skipped)."
+            )
         run = ImportRun.objects.create(
             publication=publication,
             created_by=person,
@@ -337,15 +356,8 @@ def _run_phase(
 
 def _delete_files_on_commit(run: ImportRun) -> None:
     private = Path(settings.PRIVATE_FILES_DIR)
-    # Each file lies in imports/<run folder>/<index>/<name>: remove the run's folder.
-    folders = {(private / stored).parent.parent for stored in run.stored_paths}
-
-    def delete():
-        for folder in folders:
-            if folder.parent == private / IMPORTS_FOLDER:
-                shutil.rmtree(folder, ignore_errors=True)
-
-    transaction.on_commit(delete)
+    paths = [private / stored for stored in run.stored_paths]
+    transaction.on_commit(lambda: delete_stored_files(paths))
 
 
 SOURCES_WITH_READERS = (ImportSource.SUBSTACK, ImportSource.GHOST, ImportSource.WORDPRESS)

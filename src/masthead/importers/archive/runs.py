@@ -39,6 +39,15 @@ def start_export(publication, person) -> ExportRun:
     from masthead.importers.export_tasks import run_publication_export
 
     with transaction.atomic():
+        # One archive at a time per publication: a second click (or a script) waits for it
+        # rather than filling the disk with copies.
+        current = (
+            ExportRun.objects.select_for_update()
+            .filter(publication=publication, state__in=[RunState.QUEUED, RunState.RUNNING])
+            .first()
+        )
+        if current is not None:
+            return current
         run = ExportRun.objects.create(publication=publication, created_by=person)
         # The task row is written in this transaction: the run and its task stand or fall together.
         run_publication_export.enqueue(run.id)

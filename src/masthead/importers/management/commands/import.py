@@ -51,9 +51,13 @@ class Command(BaseCommand):
             paths = runs.store_files((path.name, _chunks(path)) for path in files)
         except ExportError as error:
             raise CommandError(str(error)) from None
-        run = runs.start_import(
-            target, importer, source, paths, [path.name for path in files], in_background=False
-        )
+        try:
+            run = runs.start_import(
+                target, importer, source, paths, [path.name for path in files], in_background=False
+            )
+        except runs.ImportStateError as error:
+            runs.delete_stored_files(paths)
+            raise CommandError(str(error)) from None
         with Progress(
             TextColumn("{task.description}"),
             BarColumn(),
