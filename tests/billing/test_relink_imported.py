@@ -112,3 +112,36 @@ def test_the_command_reports_each_reader(publication, priced, capsys):
 def test_the_command_refuses_an_unknown_publication(db):
     with pytest.raises(CommandError, match="No publication"):
         call_command("relink_stripe", publication="nope")
+
+
+def test_a_reader_whose_imported_customer_is_unknown_here_can_still_pay(
+    publication, priced, card_of, monkeypatch
+):
+    """localstripe takes any customer id; Stripe answers an unknown one with this error (its
+    documented wire format), which the checkout meets once and then pays as a new customer."""
+    import stripe
+
+    from masthead.billing import checkout
+
+    person, _grant = _imported_reader(publication, "moved@example.com", "cus_from_another_account")
+    real_create = checkout._create_setup_intent
+
+    def stripe_of_another_account(customer):
+        if customer == "cus_from_another_account":
+            raise stripe.InvalidRequestError(
+                "No such customer: 'cus_from_another_account'",
+                param="customer",
+                code="resource_missing",
+                http_status=400,
+                json_body={"error": {"type": "invalid_request_error", "code": "resource_missing"}},
+            )
+        return real_create(customer)
+
+    monkeypatch.setattr(checkout, "_create_setup_intent", stripe_of_another_account)
+
+    setup_intent = card_of(person)
+
+    customer = StripeCustomer.objects.get(person=person)
+    assert customer.stripe_customer_id.startswith("cus_")
+    assert customer.stripe_customer_id != "cus_from_another_account"
+    assert setup_intent.startswith("seti_")

@@ -46,15 +46,34 @@ def customer_id_for(person) -> str:
     return StripeCustomer.objects.get(person=person).stripe_customer_id
 
 
+def _create_setup_intent(customer: str):
+    return gateway.client().v1.setup_intents.create(
+        params={"customer": customer, "usage": "off_session", "payment_method_types": ["card"]}
+    )
+
+
 def start_card_setup(person) -> str:
     """A SetupIntent for the person's card; its client secret goes to Stripe.js in the page."""
     customer = customer_id_for(person)
-    intent = call_stripe(
-        lambda: gateway.client().v1.setup_intents.create(
-            params={"customer": customer, "usage": "off_session", "payment_method_types": ["card"]}
-        )
-    )
+    try:
+        intent = call_stripe(lambda: _create_setup_intent(customer))
+    except gateway.PaymentsUnavailable as error:
+        if not _is_unknown_customer(error.__cause__):
+            raise
+        # A customer id kept from an import (billing.relink) that this Stripe account does not
+        # know: the reader pays here as a new customer.
+        StripeCustomer.objects.filter(person=person, stripe_customer_id=customer).delete()
+        customer = customer_id_for(person)
+        intent = call_stripe(lambda: _create_setup_intent(customer))
     return intent.client_secret
+
+
+def _is_unknown_customer(error) -> bool:
+    return (
+        isinstance(error, stripe.InvalidRequestError)
+        and (getattr(error, "code", "") == "resource_missing" or "customer" in str(error).lower())
+        and getattr(error, "http_status", 0) in (400, 404)
+    )
 
 
 def confirmed_card(person, setup_intent_id: str) -> str:
