@@ -81,8 +81,10 @@ def run_export(run_id: int) -> None:
         export_publication(run.publication, path, progress=progress)
     except Exception as error:
         logger.exception("Export %s failed", run_id)
+        # The owner sees this: no paths or internals, those are in the worker's log.
+        message = f"an unexpected error ({type(error).__name__}); the details are in the log"
         ExportRun.objects.filter(id=run_id).update(
-            state=RunState.FAILED, error=str(error)[:2000], finished_at=timezone.now()
+            state=RunState.FAILED, error=message, finished_at=timezone.now()
         )
         return
     ExportRun.objects.filter(id=run_id).update(
