@@ -294,3 +294,9 @@ def test_a_second_import_waits_for_the_one_running(publication, owner, settings,
         runs.start_import(publication, owner, "substack", second, ["b.zip"], in_background=False)
 
     assert ImportRun.objects.count() == 1
+
+
+def test_an_address_with_control_characters_is_a_plain_404(client, publication):
+    # A NUL reaches the old-address lookup only on a 404; PostgreSQL would refuse it in a query.
+    assert client.get("/2024/%00/post/").status_code == 404
+    assert client.get("/?p=1%00").status_code == 200

@@ -17,7 +17,8 @@ def _old_path_of(request) -> str:
 
 
 def redirect_for(publication, path: str):
-    if not path or len(path) > MAX_PATH:
+    # No old site had control characters in its addresses (and PostgreSQL refuses a NUL).
+    if not path or len(path) > MAX_PATH or any(ord(char) < 32 for char in path):
         return None
     candidates = [path, path.rstrip("/") if path.endswith("/") else path + "/"]
     old = (
