@@ -63,6 +63,9 @@ INSTALLED_APPS = [
     "masthead.chat",
     "masthead.billing",
     "masthead.importers",
+    "masthead.discovery",
+    "masthead.api",
+    "masthead.outbox",
 ]
 
 MIDDLEWARE = [
@@ -171,6 +174,8 @@ IMPORT_MAX_MEMBER_BYTES = 512 * 1024**2
 IMPORT_IMAGE_TIMEOUT = env_int("MASTHEAD_IMPORT_IMAGE_TIMEOUT", 10)
 IMPORT_IMAGE_MAX_BYTES = 20 * 1024**2
 IMPORT_IMAGE_ALLOW_PRIVATE_HOSTS = env_bool("MASTHEAD_IMPORT_IMAGES_FROM_PRIVATE_HOSTS", False)
+# Webhooks (masthead.outbox) go only to public addresses unless an operator allows others.
+WEBHOOK_ALLOW_PRIVATE_HOSTS = env_bool("MASTHEAD_WEBHOOK_ALLOW_PRIVATE_HOSTS", False)
 
 # Mail: everything goes to MASTHEAD_SMTP_URL, or to the local sink that `masthead mailsink` runs.
 MAIL_SINK_PORT = env_int("MASTHEAD_MAIL_SINK_PORT", 8025)

@@ -19,6 +19,7 @@ def serve_media(request, path):
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("desk/", include("masthead.desk.urls")),
+    path("api/v1/", include("masthead.api.urls")),
     path("", include("masthead.accounts.urls")),
     path("", include("masthead.delivery.urls")),
     path("", include("masthead.delivery.bounce_urls")),
@@ -30,5 +31,6 @@ urlpatterns = [
     path("", include("masthead.notes.urls")),
     path("", include("masthead.chat.urls")),
     path("", include("masthead.publications.urls")),
+    path("", include("masthead.discovery.urls")),
     path("media/<path:path>", serve_media, name="media"),
 ]

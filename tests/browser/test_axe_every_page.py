@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from masthead.accounts.models import Person, SignInLink
 from masthead.accounts.services import sign_in_token
+from masthead.api.keys import create_key
 from masthead.chat.models import ChatMessage
 from masthead.delivery.mailbox import mail_folder
 from masthead.delivery.models import Suppression, SuppressionReason
@@ -32,6 +33,7 @@ from masthead.demo.services import load_demo_publication
 from masthead.engagement.services import add_comment
 from masthead.importers.models import ExportRun, ImportReportLine, ImportRun
 from masthead.notes.services import post_note
+from masthead.outbox.models import WebhookEndpoint
 from masthead.posts.models import Audience, PostStatus
 from masthead.publications.models import Role, Section
 from masthead.publications.services import invitation_token, invite
@@ -157,6 +159,11 @@ def build_world() -> SimpleNamespace:
         publication=publication, created_by=writer, state="done", file_size=2_400_000,
         done_count=10, total_count=10, finished_at=timezone.now(),
     )  # fmt: skip
+    create_key(publication, writer, "Zapier", "read")
+    endpoint = WebhookEndpoint.objects.create(
+        publication=publication, url="https://hooks.example.com/harbour",
+        event_types=["post.published", "subscriber.added"], secret="whsec_axe",
+    )  # fmt: skip
     invitation = invite(publication, writer, "new.writer@example.com", Role.AUTHOR)
     other = make_publication(name="Harbour Weekly", slug="harbour-weekly")
     recommend_publication(publication, recommended_publication=other, description="Boats.")
@@ -182,6 +189,7 @@ def build_world() -> SimpleNamespace:
         about_page=about_page,
         import_run=import_run,
         export_run=export_run,
+        endpoint=endpoint,
         chat_thread=chat_thread,
         invitation_token=invitation_token(invitation),
         confirmation_token=confirmation_token(pending),
@@ -259,6 +267,9 @@ PAGES = [
     Page("archive-latest", at("posts:archive", query="?sort=new")),
     Page("archive-top", at("posts:archive", query="?sort=top")),
     Page("archive-discussions", at("posts:archive", query="?sort=discussions")),
+    Page("search", at("discovery:search", query="?q=harbour")),
+    Page("search-nothing", at("discovery:search", query="?q=zzzqqq")),
+    Page("api-docs", at("api_docs")),
     Page("post", at("posts:detail", lambda w: w.covered.slug)),
     Page("post-paid", at("posts:detail", lambda w: w.paid.slug)),
     Page("post-podcast", at("posts:detail", lambda w: w.podcast.slug)),
@@ -337,6 +348,13 @@ PAGES = [
     Page("import-start", desk("desk:importers:start"), WRITER_ONLY),
     Page("import-run", desk("desk:importers:run", lambda w: w.import_run.id), WRITER_ONLY),
     Page("export", desk("desk:export:export"), WRITER_ONLY),
+    Page("api-keys", desk("desk:api:desk_keys"), WRITER_ONLY),
+    Page("webhooks", desk("desk:outbox:desk_endpoints"), WRITER_ONLY),
+    Page(
+        "webhook",
+        desk("desk:outbox:desk_endpoint_detail", lambda w: w.endpoint.id),
+        WRITER_ONLY,
+    ),
     Page("export-run", desk("desk:export:run", lambda w: w.export_run.id), WRITER_ONLY),
     Page("chat-settings", desk("desk:chat_settings"), WRITER_ONLY),
     Page("sends", desk("delivery:desk_sends"), WRITER_ONLY),

@@ -126,6 +126,7 @@ def build_world(data_dir, media_root) -> World:
 
     from masthead.accounts.models import SignInLink
     from masthead.accounts.services import sign_in_token
+    from masthead.api.keys import create_key
     from masthead.billing import gifts, groups
     from masthead.billing.comps import grant_comp
     from masthead.billing.models import Plan
@@ -134,10 +135,12 @@ def build_world(data_dir, media_root) -> World:
     from masthead.delivery.models import Delivery
     from masthead.delivery.services import fan_out
     from masthead.delivery.tracking import tracking_token
+    from masthead.discovery.feed_tokens import feed_token_for
     from masthead.engagement.services import add_comment
     from masthead.importers.archive.runs import run_export
     from masthead.importers.models import ExportRun, ImportReportLine, ImportRun
     from masthead.notes import services as notes
+    from masthead.outbox.models import WebhookEndpoint
     from masthead.posts.models import Audience, PostStatus
     from masthead.publications import services as publications
     from masthead.publications import social_cards, theme
@@ -196,6 +199,13 @@ def build_world(data_dir, media_root) -> World:
     )
     ImportReportLine.objects.create(run=import_run, kind="skipped", item="post 1.x", reason="=1+1")
     export_run = ExportRun.objects.create(publication=publication, created_by=owner)
+    api_key = create_key(publication, owner, "Fuzz scripts", "write")
+    endpoint = WebhookEndpoint.objects.create(
+        publication=publication,
+        url="https://hooks.example.com/masthead",
+        event_types=["post.published"],
+        secret="whsec_fuzz",
+    )
     run_export(export_run.id)
     suppression = fan_out.suppress("gone@example.com", publication=publication)
     recommendation = recommend_publication(publication, recommended_publication=elsewhere)
@@ -238,7 +248,9 @@ def build_world(data_dir, media_root) -> World:
         headers={
             "webhooks/": (
                 ("authorization", "Basic " + base64.b64encode(WEBHOOK_SECRET.encode()).decode()),
-            )
+            ),
+            # The API with a write key: every endpoint is fuzzed as the scripts that use it.
+            "api/v1/": (("authorization", f"Bearer {api_key.secret}"),),
         },
         path_values={
             "publication_slug": publication.slug,
@@ -257,6 +269,10 @@ def build_world(data_dir, media_root) -> World:
             "recommendation_id": recommendation.id,
             "grant_id": comp.id,
             "subscription_id": subscription.id,
+            "subscriber_id": subscription.id,
+            "key_id": api_key.key.id,
+            "endpoint_id": endpoint.id,
+            "rest": "no-such-endpoint",
             "group_id": group.id,
             "seat_id": seat.id,
             "plan_id": plan.id,
@@ -273,6 +289,8 @@ def build_world(data_dir, media_root) -> World:
             ("delivery:track_open", "token"): tracking_token(delivery.id),
             ("delivery:track_click", "token"): tracking_token(delivery.id),
             ("desk:chat_unmute", "person_id"): muted.id,
+            ("discovery:private_feed", "token"): feed_token_for(reader, publication),
+            ("discovery:sitemap_section", "section"): "posts",
             **{(f"desk:importers:{name}", "run_id"): import_run.id for name in IMPORT_PAGES},
             **{(f"desk:export:{name}", "run_id"): export_run.id for name in ("run", "download")},
             ("billing:gift_redeem", "token"): gifts.gift_token(gift),

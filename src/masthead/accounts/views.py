@@ -18,6 +18,7 @@ from masthead.billing.access import has_paid_access
 from masthead.core.images import describe_size
 from masthead.core.ratelimit import RateLimited, client_address
 from masthead.core.redirects import next_path_of, safe_next_path
+from masthead.discovery.feed_tokens import private_feed_url_for
 from masthead.publications.links import publication_link
 from masthead.publications.lookups import find_request_publication
 from masthead.publications.rules import can_create_publication
@@ -89,6 +90,10 @@ def account(request):
             publication_link(subscription.publication, "billing:account")
             if has_paid_access(person, subscription.publication_id)
             else ""
+        )
+        # Readers with paid access get a private feed of the whole posts (and their audio).
+        subscription.private_feed_url = (
+            private_feed_url_for(person, subscription.publication) if subscription.paid_page else ""
         )
     context = {
         "form": form,

@@ -10,6 +10,7 @@ from django.utils import timezone
 from masthead.billing import gateway
 from masthead.billing.access import PAYING_STATUSES
 from masthead.billing.models import PaidSubscription, Plan
+from masthead.outbox.events import record_event, subscription_data
 from masthead.subscriptions.models import Subscription, SubscriptionStatus
 
 # The metadata key on a Stripe subscription that names the Masthead subscription row it pays for.
@@ -63,6 +64,7 @@ def mirror(data: dict) -> PaidSubscription | None:
             return None
     elif plan is not None:
         paid.plan = plan
+    was_paying = paid.status in PAYING_STATUSES  # a new row has no status yet
     paid.status = data.get("status") or paid.status
     paid.current_period_end = period_end_of(data) or paid.current_period_end
     paid.cancel_at_period_end = bool(data.get("cancel_at_period_end"))
@@ -70,6 +72,17 @@ def mirror(data: dict) -> PaidSubscription | None:
     paid.has_paid_or_trialed = paid.has_paid_or_trialed or paid.status in PAYING_STATUSES
     paid.synced_at = timezone.now()
     paid.save()
+    if paid.status in PAYING_STATUSES and not was_paying:
+        subscription = paid.subscription
+        record_event(
+            subscription.publication_id,
+            "subscriber.upgraded",
+            {
+                **subscription_data(subscription),
+                "plan_id": paid.plan_id,
+                "paid_status": paid.status,
+            },
+        )
     return paid
 
 

@@ -78,6 +78,14 @@ class PublicationSettingsForm(forms.Form):
         ),
     )
     remove_social_image = forms.BooleanField(required=False, label="Remove the social image")
+    is_hidden_from_search_engines = forms.BooleanField(
+        required=False,
+        label="Hide from search engines",
+        help_text=(
+            "Asks search engines not to list your pages: robots.txt turns them away, every "
+            "page says noindex and there is no sitemap. Readers with a link still get in."
+        ),
+    )
 
     def clean_time_zone(self):
         return self.cleaned_data["time_zone"] or None

@@ -16,4 +16,6 @@ urlpatterns = [
     path("<slug:publication_slug>/billing/", include("masthead.billing.desk_urls")),
     path("<slug:publication_slug>/import/", include("masthead.importers.desk_urls")),
     path("<slug:publication_slug>/export/", include("masthead.importers.export_urls")),
+    path("<slug:publication_slug>/api/", include("masthead.api.desk_urls")),
+    path("<slug:publication_slug>/webhooks/", include("masthead.outbox.urls")),
 ]

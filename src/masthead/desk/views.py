@@ -81,6 +81,7 @@ def publication_settings(request, publication_slug):
         "accent_color": publication.accent_color,
         "accent_color_picker": publication.accent_color,
         "postal_address": publication.postal_address,
+        "is_hidden_from_search_engines": publication.is_hidden_from_search_engines,
     }
     form = PublicationSettingsForm(request.POST or None, request.FILES or None, initial=initial)
     if request.method == "POST" and form.is_valid():

@@ -21,6 +21,7 @@ from masthead.engagement.models import (
     Like,
     NotificationSettings,
 )
+from masthead.outbox.events import comment_data, record_event
 from masthead.posts.models import Post
 
 VISIBLE_COMMENTS = Q(comments__is_hidden=False, comments__is_deleted=False)
@@ -92,6 +93,7 @@ def add_comment(post: Post, person, body_markdown: str, parent: Comment | None =
         )
         recount_post_engagement(post.id)
         schedule_comment_digest(post.id)
+        record_event(post.publication_id, "comment.added", comment_data(comment))
         if parent is not None and parent.person_id not in (None, person.pk):
             from masthead.engagement.tasks import send_reply_notification
 

@@ -15,6 +15,7 @@ from django.utils.text import slugify
 
 from masthead.accounts.services import replace_image
 from masthead.core.images import ProcessedImage
+from masthead.outbox.events import post_data, record_event
 from masthead.posts.audio import MAX_AUDIO_URL_CHARS
 from masthead.posts.models import (
     Audience,
@@ -302,6 +303,8 @@ def update_post(post: Post, content: PostContent) -> Post:
     current = _locked(post)
     _write_content(current, content)
     refresh_page_links(current)
+    if current.status == PostStatus.PUBLISHED:
+        record_event(current.publication_id, "post.updated", post_data(current))
     return _copy_state(post, current)
 
 
@@ -339,6 +342,7 @@ def publish_post(
     if content is not None:
         _write_content(current, content)
     now = timezone.now()
+    was_published = current.status == PostStatus.PUBLISHED
     if current.status != PostStatus.PUBLISHED:
         # Only the moment of publishing says whether the post goes out by email; a page never does.
         _request_email(current, send_email and not current.is_page, now)
@@ -353,6 +357,9 @@ def publish_post(
 
         create_send(current)  # in this transaction: published and queued for email together
     refresh_page_links(current)
+    if not was_published or content is not None:
+        event_type = "post.updated" if was_published else "post.published"
+        record_event(current.publication_id, event_type, post_data(current))
     return _copy_state(post, current)
 
 
@@ -415,6 +422,7 @@ def publish_if_still_scheduled(post_id: int, scheduled_for: dt.datetime) -> bool
             if post.email_requested and not post.is_page:
                 create_send(post)  # in this transaction: published and queued together
             refresh_page_links(post)
+            record_event(post.publication_id, "post.published", post_data(post))
     return published == 1
 
 
@@ -424,12 +432,15 @@ def unpublish_post(post: Post) -> Post:
     current = _locked(post)
     if current.status == PostStatus.DRAFT:
         return _copy_state(post, current)
+    was_published = current.status == PostStatus.PUBLISHED
     current.status = PostStatus.DRAFT
     current.published_at = None  # the next publication dates it afresh
     current.updated_at = timezone.now()
     _request_email(current, False, None)
     current.save(update_fields=PUBLISHING_FIELDS)
     refresh_page_links(current)
+    if was_published:
+        record_event(current.publication_id, "post.unpublished", post_data(current))
     return _copy_state(post, current)
 
 

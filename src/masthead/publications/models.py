@@ -37,6 +37,8 @@ class Publication(models.Model):
     comment_policy = models.CharField(
         max_length=12, choices=CommentPolicy.choices, default=CommentPolicy.SIGNED_IN
     )
+    # Asked by its desk: robots.txt disallows everything, pages carry noindex, no sitemap.
+    is_hidden_from_search_engines = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["created_at", "id"]

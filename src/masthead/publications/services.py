@@ -113,6 +113,7 @@ def update_publication_settings(
     remove_logo: bool = False,
     social_image: ProcessedImage | None = None,
     remove_social_image: bool = False,
+    is_hidden_from_search_engines: bool | None = None,
 ) -> Publication:
     """Change what readers see of a publication, its face and who may comment on it.
 
@@ -145,6 +146,9 @@ def update_publication_settings(
         lines = (" ".join(line.split()) for line in postal_address.splitlines())
         publication.postal_address = "\n".join(line for line in lines if line)[:500]
         fields.append("postal_address")
+    if is_hidden_from_search_engines is not None:
+        publication.is_hidden_from_search_engines = is_hidden_from_search_engines
+        fields.append("is_hidden_from_search_engines")
     if replace_image(publication.logo, logo, remove=remove_logo):
         fields.append("logo")
     if replace_image(publication.social_image, social_image, remove=remove_social_image):

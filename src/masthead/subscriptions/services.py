@@ -13,6 +13,7 @@ from django.utils import timezone
 from masthead.accounts.services import get_or_create_person, normalize_email
 from masthead.accounts.tokens import BadToken, make_token, read_token
 from masthead.core.ratelimit import RateLimited, check_rate
+from masthead.outbox.events import record_event, subscription_data
 from masthead.publications.models import Publication
 from masthead.publications.rules import is_staff_anywhere
 from masthead.subscriptions.models import Subscription, SubscriptionSource, SubscriptionStatus
@@ -72,11 +73,14 @@ def _subscribe(publication, email, referral_code, source) -> SubscribeOutcome:
         and now - subscription.confirmation_sent_at < resend_after
     ):
         return SubscribeOutcome.CONFIRMATION_RECENTLY_SENT
+    is_added = created or subscription.status != SubscriptionStatus.PENDING
     subscription.status = SubscriptionStatus.PENDING
     subscription.confirmation_requested_at = now
     if referral_code and not subscription.referral_code:
         subscription.referral_code = referral_code
     subscription.save(update_fields=["status", "confirmation_requested_at", "referral_code"])
+    if is_added:  # a first request, or one after unsubscribing; not a repeated request
+        record_event(publication, "subscriber.added", subscription_data(subscription))
     # Queued afresh even when an earlier request is still being retried: this one goes now, and
     # whichever task sends first answers both (the others find nothing left to answer).
     send_confirmation.enqueue(subscription.id)
@@ -200,6 +204,10 @@ def confirm_subscription(token: str, *, sign_in: bool = False) -> Confirmation:
     signs_in = sign_in and _spend_confirmation_sign_in(subscription, payload.get("at"))
     subscription.refresh_from_db()
     record_confirmed_referral(subscription)
+    if not was_confirmed_before:
+        record_event(
+            subscription.publication_id, "subscriber.confirmed", subscription_data(subscription)
+        )
     return Confirmation(subscription, was_confirmed_before, signs_in)
 
 
@@ -232,10 +240,16 @@ def subscription_for_unsubscribe(token: str) -> Subscription:
 
 @transaction.atomic
 def unsubscribe(subscription: Subscription) -> Subscription:
-    Subscription.objects.filter(id=subscription.id).exclude(
-        status=SubscriptionStatus.UNSUBSCRIBED
-    ).update(status=SubscriptionStatus.UNSUBSCRIBED, unsubscribed_at=timezone.now())
+    changed = (
+        Subscription.objects.filter(id=subscription.id)
+        .exclude(status=SubscriptionStatus.UNSUBSCRIBED)
+        .update(status=SubscriptionStatus.UNSUBSCRIBED, unsubscribed_at=timezone.now())
+    )
     subscription.refresh_from_db()
+    if changed:
+        record_event(
+            subscription.publication_id, "subscriber.unsubscribed", subscription_data(subscription)
+        )
     return subscription
 
 

@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from masthead.delivery.models import Delivery, DeliveryState, Send, SendState
 from masthead.delivery.queries import send_outcomes
+from masthead.outbox.events import record_send_finished
 
 
 def unfinished_deliveries(send_id: int):
@@ -24,6 +25,7 @@ def finish_send_if_complete(send_id: int) -> bool:
         )
         if done:
             recount(send_id)
+            record_send_finished(send_id)
     return bool(done)
 
 

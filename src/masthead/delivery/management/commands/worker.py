@@ -5,7 +5,8 @@ On top of `db_worker` it
   that it is alive, so other workers, on any host or in any container, can tell when it died;
 - restarts stalled sends (services.recovery) when it starts, every --recover-every seconds,
   and when the database comes back: a killed worker leaves no send waiting for a manual resume;
-  imports and exports whose worker died are queued again then too (importers.recovery);
+  imports and exports whose worker died are queued again then too (importers.recovery), and
+  webhook deliveries that are due are sent (outbox.services.dispatch_pending);
 - survives losing the database (a PostgreSQL restart, a network cut): instead of crashing on
   the error it closes its connections, waits and carries on; a task cut short by the error is
   marked failed by the next recovery and its send continues.
@@ -37,6 +38,7 @@ from masthead.delivery.services.workers import (
     forget_worker,
 )
 from masthead.importers.recovery import requeue_abandoned_runs
+from masthead.outbox.services import dispatch_pending
 
 logger = logging.getLogger("masthead.worker")
 
@@ -93,6 +95,8 @@ class Worker(db_worker.Worker):
             requeued = requeue_abandoned_runs()
             if requeued:
                 logger.warning("Queued again the abandoned %s", ", ".join(requeued))
+            # Webhook deliveries due (a retry's time came, or a worker died holding one).
+            dispatch_pending(time_budget_seconds=5)
             self.next_recovery_at = time.monotonic() + self.recover_every
         task_result, is_retrieved = self.claim_task()
         if task_result is not None:
