@@ -181,3 +181,22 @@ def test_a_free_subscribers_private_feed_gives_only_previews(client, publication
     assert response.status_code == 200
     assert SENTENCE not in response.content.decode()
     assert b"secret.mp3" not in response.content
+
+
+def test_the_account_page_gives_a_reader_with_paid_access_their_private_feed(client, publication):
+    from masthead.billing.comps import grant_comp
+    from masthead.subscriptions.models import Subscription
+
+    reader = make_person(email="comped@example.com")
+    Subscription.objects.create(publication=publication, person=reader, status="active")
+    free = make_person(email="free@example.com")
+    Subscription.objects.create(publication=publication, person=free, status="active")
+    grant_comp(publication, reader.email, months=None, granted_by=None)
+
+    client.force_login(reader)
+    page = client.get("/account/").content.decode()
+    client.force_login(free)
+    free_page = client.get("/account/").content.decode()
+
+    assert "/feed/private/" in page and "Get a new address" in page
+    assert "/feed/private/" not in free_page
