@@ -4,6 +4,7 @@ confirmation page), at a desktop and a phone width, and no field is described by
 element. Each page and the two emails are saved as full-page screenshots, copied into the folder
 $MASTHEAD_SHOTS names when it is set, for a person to look at."""
 
+import contextlib
 import datetime as dt
 import os
 import shutil
@@ -14,6 +15,7 @@ from django.conf import settings as django_settings
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from playwright.sync_api import Error as PlaywrightError
 
 from masthead.delivery.models import Delivery, DeliveryState
 from masthead.delivery.services.fan_out import create_send
@@ -50,6 +52,11 @@ def axe_page(browser, live_server, width):
     context = browser.new_context(bypass_csp=True, viewport={"width": w, "height": h})
     page = context.new_page()
     yield page
+    # Let what the page still loads (lazy images a full-page screenshot scrolled into view)
+    # finish before the test's database is flushed: a request the live server is still serving
+    # holds a SQLite table lock the flush would meet.
+    with contextlib.suppress(PlaywrightError):
+        page.wait_for_load_state("networkidle", timeout=5000)
     context.close()
 
 

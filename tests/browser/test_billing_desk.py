@@ -3,6 +3,7 @@ but still paid), the comps page (a comp given and ended with the buttons), and t
 with a year of figures drawn as SVG charts. Each is axe-clean at a desktop and a phone width,
 does not scroll sideways, and is saved as a screenshot (copied into $MASTHEAD_SHOTS when set)."""
 
+import contextlib
 import datetime as dt
 import itertools
 
@@ -10,6 +11,7 @@ import pytest
 from dateutil.relativedelta import relativedelta
 from django.urls import reverse
 from django.utils import timezone
+from playwright.sync_api import Error as PlaywrightError
 
 from masthead.billing import comps
 from masthead.billing.models import AccessGrant, PaidSubscription, Plan
@@ -48,6 +50,11 @@ def axe_page(browser, live_server, width):
     problems: list[str] = []
     page.on("pageerror", lambda error: problems.append(str(error)))
     yield page
+    # Let what the page still loads (lazy images a full-page screenshot scrolled into view)
+    # finish before the test's database is flushed: a request the live server is still serving
+    # holds a SQLite table lock the flush would meet.
+    with contextlib.suppress(PlaywrightError):
+        page.wait_for_load_state("networkidle", timeout=5000)
     context.close()
     assert problems == []
 
