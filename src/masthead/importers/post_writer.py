@@ -11,9 +11,9 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.text import slugify
 
+from masthead.accounts.people import ensure_people
 from masthead.delivery.models import Send, SendKind, SendState
 from masthead.importers.models import ImportedRecord, OldPath
-from masthead.importers.people import ensure_people
 from masthead.importers.source import (
     LineKind,
     PostAudience,

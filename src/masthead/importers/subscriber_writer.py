@@ -8,8 +8,8 @@ Stripe customer id is kept so the subscription can be found again.
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from masthead.accounts.people import ensure_people
 from masthead.billing.models import AccessGrant, GrantKind, StripeCustomer
-from masthead.importers.people import ensure_people
 from masthead.importers.source import LineKind, PaidKind, ReportLine, SourceSubscriber
 from masthead.publications.models import Publication
 from masthead.subscriptions.importing.files import check_email, check_name

@@ -6,19 +6,18 @@ Part of the import described in masthead.subscriptions.importing.
 import csv
 import itertools
 import logging
-import secrets
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
-from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.db import transaction
 from django.db.models import F, Q
-from django.db.models.functions import Coalesce, Lower
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from masthead.accounts.models import Person
+from masthead.accounts.people import ensure_people
 from masthead.publications.models import Publication
 from masthead.subscriptions.import_models import ImportJob, ImportProblem, ImportState, ProblemKind
 from masthead.subscriptions.importing.columns import Columns
@@ -318,7 +317,7 @@ def import_batch(job: ImportJob, rows: list[Row]) -> tuple[int, int]:
 def _subscribe(publication: Publication, rows: list[Row]) -> None:
     """Create the rows' subscriptions; rows that lost to a concurrent sign-up are marked existing."""
     now = timezone.now()
-    person_ids = _ensure_people(rows, now)
+    person_ids = ensure_people({row.email: row.name for row in rows}, now)
     wanted = {}
     for row in rows:
         # They confirmed with the platform they come from; no confirmation email.
@@ -350,41 +349,3 @@ def _subscribe(publication: Publication, rows: list[Row]) -> None:
     for row in rows:
         if person_ids[row.email] not in ours:
             row.skip(ProblemKind.EXISTING, EXISTING_REASONS[SubscriptionStatus.ACTIVE])
-
-
-def _people_ids(emails: list[str]) -> dict[str, int]:
-    return dict(
-        Person.objects.annotate(email_lower=Lower("email"))
-        .filter(email_lower__in=emails)
-        .values_list("email_lower", "id")
-    )
-
-
-def _unusable_password() -> str:
-    # What make_password(None) makes, from one urandom call instead of 40 random choices.
-    return UNUSABLE_PASSWORD_PREFIX + secrets.token_urlsafe(30)
-
-
-def _ensure_people(rows: list[Row], now) -> dict[str, int]:
-    """Ids of the people with these addresses, creating those who have no account yet.
-
-    People who already have an account keep their name: a publication's file must not rename
-    someone on the whole install.
-    """
-    ids = _people_ids([row.email for row in rows])
-    missing = [row for row in rows if row.email not in ids]
-    if missing:
-        Person.objects.bulk_create(
-            [
-                Person(
-                    email=row.email,
-                    display_name=row.name,
-                    password=_unusable_password(),
-                    created_at=now,
-                )
-                for row in missing
-            ],
-            ignore_conflicts=True,
-        )
-        ids.update(_people_ids([row.email for row in missing]))
-    return ids

@@ -1,4 +1,5 @@
-"""People an import needs (authors, subscribers): found by address, or created without a password."""
+"""People an import or a script adds by address (subscribers, authors): found, or created
+without a password (they sign in by email link)."""
 
 import secrets
 
@@ -17,7 +18,7 @@ def people_ids(emails) -> dict[str, int]:
     )
 
 
-def ensure_people(names_by_email: dict[str, str]) -> dict[str, int]:
+def ensure_people(names_by_email: dict[str, str], now=None) -> dict[str, int]:
     """Ids of the people with these (normalised) addresses, creating those without an account.
 
     People who have an account keep their name: one publication's export must not rename
@@ -26,7 +27,7 @@ def ensure_people(names_by_email: dict[str, str]) -> dict[str, int]:
     ids = people_ids(names_by_email)
     missing = [email for email in names_by_email if email not in ids]
     if missing:
-        now = timezone.now()
+        now = now or timezone.now()
         Person.objects.bulk_create(
             [
                 Person(
