@@ -57,6 +57,21 @@ def empty_cache():
 
 
 @pytest.fixture(autouse=True)
+def empty_page_cache(settings, tmp_path):
+    # Stored pages outlive a test's database: each test has a page store and version counters
+    # of its own (on Redis the cache's clear() above has emptied them already).
+    from masthead.pagecache import entries, health, versions
+
+    settings.PAGE_CACHE_DIR = tmp_path / "pagecache"
+    entries.reset_stores()
+    versions.reset_store()
+    health.reset()
+    yield
+    entries.reset_stores()
+    versions.reset_store()
+
+
+@pytest.fixture(autouse=True)
 def plain_static_files(settings):
     # Tests do not run collectstatic, so serve static files without the manifest.
     settings.STORAGES = {

@@ -66,9 +66,11 @@ INSTALLED_APPS = [
     "masthead.discovery",
     "masthead.api",
     "masthead.outbox",
+    "masthead.pagecache",
 ]
 
 MIDDLEWARE = [
+    "masthead.pagecache.serving.StorePagesMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -157,6 +159,19 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CHANNEL_LAYERS = {"default": {"BACKEND": "masthead.chat.layers.InMemoryChannelLayer"}}
+
+# The page cache (masthead.pagecache): public pages stored per audience until a change bumps
+# their versions. Stored pages live in Redis with REDIS_URL, else under DATA_DIR/pagecache.
+PAGE_CACHE = env_bool("MASTHEAD_PAGE_CACHE", True)
+PAGE_CACHE_SECONDS = env_int("MASTHEAD_PAGE_CACHE_SECONDS", 24 * 60 * 60)  # at the most
+PAGE_CACHE_DIR = DATA_DIR / "pagecache"  # embedded: stored pages, locks and version counters
+PAGE_CACHE_LOCAL_BYTES = env_int("MASTHEAD_PAGE_CACHE_LOCAL_MB", 64) * 1024 * 1024  # per process
+PAGE_CACHE_WAIT_SECONDS = 2.0  # for a first render another request is doing
+# What a CDN in front may do with anonymous pages that have no form on them.
+PAGE_CACHE_CDN_SECONDS = env_int("MASTHEAD_CDN_SECONDS", 60)
+PAGE_CACHE_CDN_STALE_SECONDS = env_int("MASTHEAD_CDN_STALE_SECONDS", 600)
+PAGE_CACHE_PURGE_URL = env_str("MASTHEAD_CDN_PURGE_URL")
+PAGE_CACHE_RENDER_LOG = env_str("MASTHEAD_PAGE_CACHE_RENDER_LOG")  # benchmarks count renders
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # Uploads: images are resized on the way in; anything larger is refused with a message.

@@ -13,6 +13,7 @@ from masthead.accounts.tokens import BadToken, make_token, read_token
 from masthead.core.images import ProcessedImage
 from masthead.core.ratelimit import check_rate
 from masthead.core.redirects import safe_next_path
+from masthead.pagecache import invalidation
 
 SIGN_IN_SALT = "masthead.sign-in"
 
@@ -156,6 +157,7 @@ def delete_account(person: Person) -> None:
     from masthead.engagement.models import Comment
 
     Comment.objects.filter(person=person).update(person=None)
+    invalidation.site_changed()
     SignInLink.objects.filter(email__iexact=person.email).delete()
     replace_image(person.avatar, None, remove=True)  # the photo goes with the account
     person.delete()

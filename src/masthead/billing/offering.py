@@ -5,6 +5,7 @@ from django.db import transaction
 
 from masthead.billing import offers, plans
 from masthead.billing.models import MAX_TRIAL_DAYS, BillingSettings, Plan
+from masthead.pagecache import invalidation
 
 
 def save_offer(
@@ -26,3 +27,4 @@ def save_offer(
 def set_paid_on(publication, is_on: bool) -> None:
     with transaction.atomic():
         BillingSettings.objects.filter(publication=publication).update(is_paid_on=is_on)
+        invalidation.publication_changed(publication.id)

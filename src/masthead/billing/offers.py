@@ -19,6 +19,7 @@ from masthead.billing.checkout import UNREACHABLE
 from masthead.billing.models import MAX_TRIAL_DAYS, BillingSettings, PaidSubscription, Plan
 from masthead.billing.offer_models import Offer, OfferDuration
 from masthead.billing.receipts import format_money
+from masthead.pagecache import invalidation
 
 MAX_MONTHS = 36
 CODE_LENGTH = 40
@@ -45,6 +46,7 @@ def set_trial_days(publication, days: int) -> None:
     if not 0 <= days <= MAX_TRIAL_DAYS:
         raise OfferRefused(f"A free trial is from 0 to {MAX_TRIAL_DAYS} days.")
     BillingSettings.objects.filter(publication=publication).update(trial_days=days)
+    invalidation.publication_changed(publication.id)
 
 
 def trial_days_of(publication) -> int:
@@ -139,6 +141,7 @@ def end_offer(offer: Offer, *, now=None) -> bool:
     now = now or timezone.now()
     with transaction.atomic():
         ended = Offer.objects.filter(pk=offer.pk, ended_at__isnull=True).update(ended_at=now)
+        invalidation.publication_changed(offer.publication_id)
     offer.refresh_from_db(fields=["ended_at"])
     if ended:
         # Ended here is what stops new uses (only this install creates its subscriptions), so a

@@ -10,6 +10,7 @@ from django.db import transaction
 from masthead.billing import gateway
 from masthead.billing.checkout import UNREACHABLE
 from masthead.billing.models import BillingSettings, Plan, PlanInterval
+from masthead.pagecache import invalidation
 
 CURRENCIES = {"usd": "US dollar", "eur": "Euro", "gbp": "Pound sterling", "cad": "Canadian dollar",
               "aud": "Australian dollar", "chf": "Swiss franc", "sek": "Swedish krona",
@@ -73,6 +74,7 @@ def save_prices(publication, currency: str, prices: list[PriceChoice]) -> list[P
             Plan.objects.filter(publication=publication, is_active=True).exclude(
                 interval__in=wanted
             ).update(is_active=False)
+            invalidation.publication_changed(publication.id)
             settings_row.currency = currency
             settings_row.stripe_product_id = product
             settings_row.is_paid_on = True

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from masthead.billing.access import has_paid_access
 from masthead.discovery import feed_tokens, feeds
+from masthead.pagecache.serving import cached_page
 from masthead.publications.links import site_path
 from masthead.publications.lookups import get_request_publication
 from masthead.publications.models import Publication
@@ -22,18 +23,21 @@ PRIVATE_CACHE = "private, no-cache"
 
 
 @require_safe
+@cached_page(signed_in=True)
 def publication_feed(request, fmt):
     publication = get_request_publication(request)
     return respond(request, feeds.publication_source(publication), feeds.public_rule, fmt)
 
 
 @require_safe
+@cached_page(signed_in=True)
 def section_feed(request, slug, fmt):
     publication = get_request_publication(request)
     return respond(request, feeds.section_source(publication, slug), feeds.public_rule, fmt)
 
 
 @require_safe
+@cached_page(signed_in=True)
 def author_feed(request, person_id, fmt):
     publication = get_request_publication(request)
     source = feeds.author_source(publication, person_id)

@@ -13,6 +13,7 @@ from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_safe
 
 from masthead.discovery.sitemaps import sitemaps_of
+from masthead.pagecache.serving import cached_page
 from masthead.publications.lookups import find_request_publication, get_request_publication
 from masthead.publications.models import Publication
 
@@ -81,6 +82,7 @@ def get_indexed_publication(request) -> Publication:
 
 
 @require_safe
+@cached_page(signed_in=True)
 def sitemap_index(request):
     publication = get_indexed_publication(request)
     response = sitemap_views.index(
@@ -94,6 +96,7 @@ def sitemap_index(request):
 
 
 @require_safe
+@cached_page(query=("p",), signed_in=True)
 def sitemap_section(request, section):
     """One section's sitemap; ?p=N for its Nth page. A missing section or page is a 404."""
     publication = get_indexed_publication(request)

@@ -22,6 +22,7 @@ from masthead.engagement.models import (
     NotificationSettings,
 )
 from masthead.outbox.events import comment_data, record_event
+from masthead.pagecache import invalidation
 from masthead.posts.models import Post
 
 VISIBLE_COMMENTS = Q(comments__is_hidden=False, comments__is_deleted=False)
@@ -42,6 +43,7 @@ def recount_post_engagement(post_id: int) -> None:
         last_comment_at=Max("comments__created_at", filter=VISIBLE_COMMENTS),
     )
     Post.objects.filter(id=post_id).update(**counts)
+    invalidation.post_id_changed(post_id)
 
 
 @transaction.atomic
@@ -187,6 +189,7 @@ def set_comments_enabled(post: Post, moderator, is_enabled: bool) -> None:
     if not rules.can_moderate(moderator, post):
         raise rules.EngagementRefused("Only the publication's staff can turn comments off.")
     Post.objects.filter(id=post.id).update(comments_enabled=is_enabled)
+    invalidation.post_id_changed(post.id)
     post.comments_enabled = is_enabled
 
 

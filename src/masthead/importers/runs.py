@@ -40,6 +40,7 @@ from masthead.importers.readers import reader_for
 from masthead.importers.recovery import ABANDONED_AFTER
 from masthead.importers.source import ExportError, ReportLine
 from masthead.importers.subscriber_writer import SubscriberWriter
+from masthead.pagecache import invalidation
 
 logger = logging.getLogger(__name__)
 
@@ -232,6 +233,7 @@ def run_import(run_id: int, on_progress: Progress | None = None) -> ImportRun | 
             saved = _saved_keys(run)
             for phase in PHASES[PHASES.index(run.phase) if run.phase in PHASES else 0 :]:
                 _run_phase(run, reader, phase, on_progress, saved)
+                invalidation.publication_changed(run.publication_id)
         with transaction.atomic():
             ImportRun.objects.filter(id=run.id, state=RunState.RUNNING).update(
                 state=RunState.DONE, phase="", finished_at=timezone.now()

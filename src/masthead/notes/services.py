@@ -16,6 +16,7 @@ from masthead.core.ratelimit import check_rate
 from masthead.core.rendering import render_reader_markdown
 from masthead.notes import rules
 from masthead.notes.models import Follow, Note, NoteLike
+from masthead.pagecache import invalidation
 from masthead.posts.models import Post, PostStatus
 
 MAX_NOTE_LENGTH = 2_000
@@ -62,6 +63,7 @@ def recount_note(note_id: int) -> None:
         reply_count=Note.objects.filter(parent_id=note_id, is_deleted=False).count(),
         restack_count=Note.objects.filter(restack_of_note_id=note_id, is_deleted=False).count(),
     )
+    invalidation.note_changed(note_id)
 
 
 def _is_bare_restack(note: Note | None) -> bool:
@@ -150,6 +152,7 @@ def delete_note(note: Note, person) -> None:
     Note.objects.filter(id=note.id).update(
         is_deleted=True, body_markdown="", body_html="", image="", linked_post=None
     )
+    invalidation.note_changed(note.id)
     note.is_deleted = True
     for counted_id in (note.parent_id, note.restack_of_note_id):
         if counted_id:

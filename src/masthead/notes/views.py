@@ -19,6 +19,7 @@ from masthead.core.requests import wants_json
 from masthead.notes import queries, services
 from masthead.notes.forms import NoteEditForm, NoteForm, RestackForm
 from masthead.notes.rules import NoteRefused, role_of
+from masthead.pagecache.serving import cached_page
 from masthead.posts.queries import get_published_post
 from masthead.publications.lookups import get_request_publication
 
@@ -47,6 +48,7 @@ def _composer(request, publication):
     return {"form": NoteForm(), "can_post_as_publication": is_staff}
 
 
+@cached_page(query=("before",))
 def publication_notes(request):
     publication = get_request_publication(request)
     page = queries.publication_notes_page(

@@ -16,6 +16,7 @@ from django.utils.text import slugify
 from masthead.accounts.services import replace_image
 from masthead.core.images import ProcessedImage
 from masthead.outbox.events import post_data, record_event
+from masthead.pagecache import invalidation
 from masthead.posts.audio import MAX_AUDIO_URL_CHARS
 from masthead.posts.models import (
     Audience,
@@ -322,6 +323,7 @@ def refresh_page_links(post: Post) -> None:
     ]
     if links != publication.page_links:
         Publication.objects.filter(id=publication.id).update(page_links=links)
+        invalidation.publication_changed(publication.id)
 
 
 def _request_email(post: Post, send_email: bool, now) -> None:
@@ -416,6 +418,9 @@ def publish_if_still_scheduled(post_id: int, scheduled_for: dt.datetime) -> bool
             id=post_id, status=PostStatus.SCHEDULED, published_at=scheduled_for
         ).update(status=PostStatus.PUBLISHED, updated_at=timezone.now())
         if published == 1:
+            invalidation.publication_changed(
+                Post.objects.values_list("publication_id", flat=True).get(id=post_id)
+            )
             from masthead.delivery.services import create_send
 
             post = Post.objects.select_related("publication").get(id=post_id)

@@ -6,12 +6,14 @@ from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from masthead.engagement.queries import post_discussion
+from masthead.pagecache.serving import cached_page
 from masthead.posts import queries
 from masthead.publications import social_cards
 from masthead.publications.lookups import get_request_publication
 from masthead.publications.views import versioned_response
 
 
+@cached_page()
 def home(request):
     if getattr(request, "publication", None) is None:
         return render(request, "publications/empty_install.html", status=200)
@@ -24,6 +26,7 @@ def home(request):
     )
 
 
+@cached_page(query=("sort", "page"), signed_in=True)
 def archive(request):
     publication = get_request_publication(request)
     sort = request.GET.get("sort", queries.ArchiveSort.LATEST)
@@ -35,6 +38,7 @@ def archive(request):
     return render(request, "posts/archive.html", {"page": page, "tabs": queries.ArchiveSort.TABS})
 
 
+@cached_page(query=("comments",), post_slug_kwarg="slug")
 def post_detail(request, slug):
     publication = get_request_publication(request)
     try:

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_safe
 
+from masthead.pagecache.serving import cached_page
 from masthead.publications import social_cards, theme
 from masthead.publications.lookups import get_request_publication
 from masthead.referrals.queries import recommendations_for
@@ -15,6 +16,7 @@ from masthead.referrals.queries import recommendations_for
 YEAR = 60 * 60 * 24 * 365
 
 
+@cached_page()
 def about(request):
     publication = get_request_publication(request)
     memberships = publication.memberships.select_related("person").order_by("created_at", "id")

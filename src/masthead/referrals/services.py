@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from masthead.billing.models import AccessGrant, GrantKind
 from masthead.billing.plans import is_paid_available
+from masthead.pagecache import invalidation
 from masthead.publications.links import publication_link
 from masthead.publications.models import Publication
 from masthead.referrals.models import (
@@ -225,6 +226,7 @@ def complimentary_access_until(publication: Publication, person) -> dt.datetime 
 def set_appear_anonymously(publication: Publication, person, appear_anonymously: bool) -> None:
     code = referral_code_for(publication, person)
     ReferralCode.objects.filter(id=code.id).update(appear_anonymously=appear_anonymously)
+    invalidation.lists_changed(publication.id)
 
 
 def offered_reward_kinds(publication: Publication) -> list[str]:
@@ -356,6 +358,7 @@ def subscribe_signed_in_reader(publication: Publication, person) -> Subscription
     )
     if subscription.status == SubscriptionStatus.ACTIVE:
         return subscription
+    invalidation.lists_changed(subscription.publication_id)
     Subscription.objects.filter(id=subscription.id).update(
         status=SubscriptionStatus.ACTIVE,
         confirmed_at=subscription.confirmed_at or now,

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from masthead.core.redirects import redirect_to_next
 from masthead.desk.lookups import MANAGERS, get_membership
+from masthead.pagecache.serving import cached_page
 from masthead.publications.lookups import get_request_publication
 from masthead.publications.models import Publication
 from masthead.referrals import queries, services
@@ -18,6 +19,7 @@ from masthead.subscriptions.models import SubscriptionStatus
 from masthead.subscriptions.queries import subscription_of
 
 
+@cached_page()
 def leaderboard(request):
     publication = get_request_publication(request)
     context = {

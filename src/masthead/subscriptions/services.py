@@ -14,6 +14,7 @@ from masthead.accounts.services import get_or_create_person, normalize_email
 from masthead.accounts.tokens import BadToken, make_token, read_token
 from masthead.core.ratelimit import RateLimited, check_rate
 from masthead.outbox.events import record_event, subscription_data
+from masthead.pagecache import invalidation
 from masthead.publications.models import Publication
 from masthead.publications.rules import is_staff_anywhere
 from masthead.subscriptions.models import Subscription, SubscriptionSource, SubscriptionStatus
@@ -191,6 +192,7 @@ def confirm_subscription(token: str, *, sign_in: bool = False) -> Confirmation:
         updated = Subscription.objects.filter(
             id=subscription.id, status=SubscriptionStatus.PENDING
         ).update(status=SubscriptionStatus.ACTIVE, confirmed_at=timezone.now())
+        invalidation.lists_changed(subscription.publication_id)
         if not updated:  # unsubscribed meanwhile
             raise BadToken(
                 "This confirmation link belongs to a subscription that was ended. "
@@ -247,6 +249,7 @@ def unsubscribe(subscription: Subscription) -> Subscription:
     )
     subscription.refresh_from_db()
     if changed:
+        invalidation.lists_changed(subscription.publication_id)
         record_event(
             subscription.publication_id, "subscriber.unsubscribed", subscription_data(subscription)
         )
@@ -259,5 +262,6 @@ def resubscribe(subscription: Subscription) -> Subscription:
     Subscription.objects.filter(id=subscription.id, confirmed_at__isnull=False).update(
         status=SubscriptionStatus.ACTIVE, unsubscribed_at=None
     )
+    invalidation.lists_changed(subscription.publication_id)
     subscription.refresh_from_db()
     return subscription

@@ -34,6 +34,7 @@ from masthead.importers.archive.collect import (
 from masthead.importers.archive.export import media_path
 from masthead.importers.archive.rows import exported_fields
 from masthead.importers.source import ExportError, LineKind, ReportLine
+from masthead.pagecache import invalidation
 from masthead.publications.models import Publication
 
 BATCH_SIZE = 1000
@@ -108,6 +109,7 @@ def restore_archive(files, *, progress: Progress | None = None) -> RestoreResult
         media.remove_copied()
         raise
     result.report.extend(media.report)
+    invalidation.site_changed()
     return result
 
 

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from masthead.accounts.models import Person
 from masthead.accounts.people import ensure_people
+from masthead.pagecache import invalidation
 from masthead.publications.models import Publication
 from masthead.subscriptions.import_models import ImportJob, ImportProblem, ImportState, ProblemKind
 from masthead.subscriptions.importing.columns import Columns
@@ -335,6 +336,7 @@ def _subscribe(publication: Publication, rows: list[Row]) -> None:
             labels=row.labels,
         )
     Subscription.objects.bulk_create(wanted.values(), ignore_conflicts=True)
+    invalidation.lists_changed(publication.id)
     # A reader may have subscribed on the website since the existence check (possible on
     # PostgreSQL): their row won the conflict, and theirs is not ours to count.
     ours = {
