@@ -3,7 +3,7 @@ PORT ?= 8000
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint fmt check serve bench-serve bench-import bench-import-substack bench-search bench-delivery bench-chat clean
+.PHONY: demo test lint fmt check serve bench-serve bench-import bench-import-substack bench-search bench-pages bench-delivery bench-chat clean
 
 # PAID=1: paid plans on localstripe, a local Stripe stand-in, installed on first use.
 demo: $(VENV)/.installed
@@ -39,6 +39,10 @@ bench-import: $(VENV)/.installed
 
 bench-import-substack: $(VENV)/.installed
 	$(BIN)/python bench/import_substack.py
+
+# Needs wrk (apt install wrk).
+bench-pages: $(VENV)/.installed
+	$(BIN)/python bench/pages.py $(BENCH_ARGS)
 
 bench-search: $(VENV)/.installed
 	$(BIN)/python bench/search.py
