@@ -246,6 +246,49 @@ def _qp(text: str) -> bytes:
     return encoded.replace(b"\n", b"\r\n")
 
 
+SOFT_BREAK = b"=\r\n"  # a quoted-printable line break that decodes to nothing
+MAX_QP_LINE = 76  # RFC 2045 6.7, the "=" of a soft break included
+
+
+def _qp_before_break(text: str) -> bytes:
+    """_qp(text) ending with a soft line break, its last line kept within 76 characters."""
+    encoded = _qp(text)
+    start = encoded.rfind(b"\n") + 1
+    if len(encoded) - start >= MAX_QP_LINE:  # no room for the "=": break the last line once
+        cut = position = start
+        while position - start < MAX_QP_LINE:  # the last whole character (or =XX) that fits
+            cut = position
+            position += 3 if encoded[position : position + 1] == b"=" else 1
+        encoded = encoded[:cut] + SOFT_BREAK + encoded[cut:]
+    return encoded + SOFT_BREAK
+
+
+class EncodedPart:
+    """A body part quoted-printable encoded once per send, its placeholders left for each
+    message's values.
+
+    Each placeholder stands on a line of its own between soft line breaks, so a value (encoded
+    alone, a few microseconds) never lengthens an encoded line past 76 characters and the part
+    decodes to the text with the values in place. Encoding the whole 20 KB part per message
+    cost about a tenth of a worker's time against a fast relay (py-spy)."""
+
+    def __init__(self, text: str, placeholders: tuple[str, ...]):
+        pattern = re.compile("|".join(re.escape(name) for name in placeholders))
+        self.pieces: list[bytes | str] = []  # encoded bytes, and placeholder names (str)
+        position = 0
+        for match in pattern.finditer(text):
+            self.pieces += [_qp_before_break(text[position : match.start()]), match.group(0)]
+            position = match.end()
+        self.pieces.append(_qp(text[position:]))
+
+    def fill(self, values: dict[str, str]) -> bytes:
+        """The encoded part with each placeholder's value (a name without a value stays)."""
+        return b"".join(
+            piece if isinstance(piece, bytes) else _qp_before_break(values.get(piece, piece))
+            for piece in self.pieces
+        )
+
+
 class MessageTemplate:
     """Pre-built message bytes for one send (one body variant)."""
 
@@ -285,6 +328,8 @@ class MessageTemplate:
             "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
         ).encode("ascii")
         self.closing = f"\r\n--{boundary}--\r\n".encode("ascii")
+        self.encoded_text = EncodedPart(text, (UNSUBSCRIBE_URL,))
+        self.encoded_html = EncodedPart(html, (UNSUBSCRIBE_URL, DELIVERY_TOKEN))
         self._date = (0, "")  # (second, its Date header value): one tuple, swapped whole
 
     def date(self) -> str:
@@ -302,9 +347,9 @@ class MessageTemplate:
     def render(
         self, delivery_id: int, email: str, unsubscribe_url: str, tracking_token: str = ""
     ) -> bytes:
-        html = self.html.replace(UNSUBSCRIBE_URL, unsubscribe_url)
+        values = {UNSUBSCRIBE_URL: unsubscribe_url}
         if tracking_token:
-            html = html.replace(DELIVERY_TOKEN, tracking_token)
+            values[DELIVERY_TOKEN] = tracking_token
         headers = (
             self.headers.replace(RECIPIENT, email)
             .replace(MESSAGE_ID, self.message_id(delivery_id))
@@ -315,9 +360,9 @@ class MessageTemplate:
             [
                 headers.encode("ascii", errors="replace"),
                 self.text_part_head,
-                _qp(self.text.replace(UNSUBSCRIBE_URL, unsubscribe_url)),
+                self.encoded_text.fill(values),
                 self.html_part_head,
-                _qp(html),
+                self.encoded_html.fill(values),
                 self.closing,
             ]
         )

@@ -15,6 +15,7 @@ import hashlib
 import re
 import smtplib
 import time
+from dataclasses import dataclass
 
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
@@ -72,7 +73,6 @@ class TransportUnavailable(Exception):
 # `cryptography`, 0.26 ms; the rest is canonicalizing the body). dkimpy verifies it in the tests.
 
 _WSP = re.compile(rb"[ \t]+")
-LEADING_DOT = re.compile(rb"(?m)^\.")
 _LINE_END = re.compile(rb"\r\n|\r|\n")
 
 
@@ -162,32 +162,51 @@ def _relaxed_body(body: bytes) -> bytes:
 
 
 class SMTPTransport:
-    """One SMTP connection with the MAILERS["default"] options."""
+    """One SMTP connection with the MAILERS["default"] options.
+
+    When the server offers PIPELINING (RFC 2920) the envelope (MAIL, RCPT, DATA) goes out in one
+    write, and `send(..., then=next_message)` writes the next message's envelope right behind
+    this message's final ".": against a fast relay each message then costs one round trip
+    instead of four, the difference between a worker waiting on the relay and one that is not.
+    An envelope written ahead (its replies not read yet) is "announced"; if anything but that
+    message is sent next, the connection is replaced, never ended with an empty message."""
 
     def __init__(self):
         options = settings.MAILERS["default"].get("OPTIONS", {})
+        self.options = options
         self.address = f"{options.get('host', 'localhost')}:{options.get('port', 25)}"
+        self.smtp = self._connect()
+        self.offers_smtputf8 = self.smtp.has_extn("smtputf8")
+        self.announced: Announced | None = None
+
+    def _connect(self) -> smtplib.SMTP:
         try:
-            self.smtp = open_smtp(options)
-            self.smtp.ehlo_or_helo_if_needed()
+            smtp = open_smtp(self.options)
+            smtp.ehlo_or_helo_if_needed()
         except SMTPConnectionFailed as error:  # says what went wrong, naming the relay
             raise TransportUnavailable(str(error)) from error
         except (OSError, smtplib.SMTPException) as error:
             raise TransportUnavailable(f"cannot connect to {self.address}: {error}") from error
-        self.offers_smtputf8 = self.smtp.has_extn("smtputf8")
+        return smtp
+
+    @property
+    def pipelines(self) -> bool:
+        return bool(self.smtp.does_esmtp and self.smtp.has_extn("pipelining"))
 
     def recipient_address(self, email: str) -> str:
         return wire_address(email, offers_smtputf8=self.offers_smtputf8)
 
-    def send(self, envelope_from: str, recipient: str, message: bytes, while_waiting=None) -> None:
+    def send(
+        self, envelope_from: str, recipient: str, message: bytes, while_waiting=None, then=None
+    ) -> None:
         """Signed here, the only path that needs it: an email provider signs with DKIM itself.
 
         `recipient` is what recipient_address() returned. `while_waiting` runs once the message
         is on its way, while the server decides on it (the previous message's record is written
-        then, so the database's round trip overlaps the relay's)."""
-        options = [] if recipient.isascii() else ["SMTPUTF8"]
+        then, so the database's round trip overlaps the relay's). `then`, the next message as
+        (envelope_from, recipient, message), has its envelope written behind this one's data."""
         try:
-            self._sendmail(envelope_from, recipient, sign(message), options, while_waiting)
+            self._sendmail(envelope_from, recipient, message, while_waiting, then)
         except smtplib.SMTPRecipientsRefused as error:
             code, text = error.recipients.get(recipient, (0, b""))
             raise RecipientRefused.from_reply(code, text) from error
@@ -202,12 +221,70 @@ class SMTPTransport:
         except (OSError, smtplib.SMTPException) as error:
             raise TransportUnavailable(f"{self.address}: {error}") from error
 
-    def _sendmail(self, envelope_from, recipient, message: bytes, options, while_waiting) -> None:
+    def _sendmail(self, envelope_from, recipient, message: bytes, while_waiting, then) -> None:
         """smtplib's sendmail() and data() for one recipient, with a moment between sending the
         message and reading the server's verdict. Same replies, same exceptions."""
         smtp = self.smtp
-        if smtp.does_esmtp and smtp.has_extn("size"):
-            options = [f"size={len(message)}", *options]
+        announced, self.announced = self.announced, None
+        if announced is not None and announced.is_for(envelope_from, recipient, message):
+            signed = announced.signed
+            self._read_envelope_replies(envelope_from, recipient)
+        else:
+            if announced is not None:
+                self._replace_connection()
+                smtp = self.smtp
+            signed = sign(message)
+            options = self._options(recipient, signed)
+            if self.pipelines:
+                smtp.send(self._envelope_commands(envelope_from, recipient, options))
+                self._read_envelope_replies(envelope_from, recipient)
+            else:
+                self._envelope(envelope_from, recipient, options)
+        ahead = None
+        if then is not None and self.pipelines:
+            # The next message's own problems are its own: unannounced, it meets them when sent.
+            with contextlib.suppress(ValueError, smtplib.SMTPException):
+                ahead = self._announcement(*then)
+        smtp.send(dot_stuffed(signed) + b".\r\n" + (ahead.commands if ahead else b""))
+        self.announced = ahead
+        if while_waiting is not None:
+            while_waiting()
+        code, reply = smtp.getreply()
+        if code != 250:
+            if code == 421 or self.announced is None:  # else the next transaction has begun
+                self._end_transaction(code)
+            raise smtplib.SMTPDataError(code, reply)
+
+    def _options(self, recipient: str, signed: bytes) -> list[str]:
+        options = [] if recipient.isascii() else ["SMTPUTF8"]
+        if self.smtp.does_esmtp and self.smtp.has_extn("size"):
+            options = [f"size={len(signed)}", *options]
+        return options
+
+    def _announcement(self, envelope_from: str, recipient: str, message: bytes) -> "Announced":
+        signed = sign(message)
+        commands = self._envelope_commands(
+            envelope_from, recipient, self._options(recipient, signed)
+        )
+        return Announced(envelope_from, recipient, message, signed, commands)
+
+    def _envelope_commands(self, envelope_from: str, recipient: str, options) -> bytes:
+        """MAIL, RCPT and DATA as one write, encoded as smtplib would."""
+        encoding = "ascii"
+        if any(option.lower() == "smtputf8" for option in options):
+            if not self.smtp.has_extn("smtputf8"):
+                raise smtplib.SMTPNotSupportedError("SMTPUTF8 not supported by server")
+            encoding = "utf-8"
+        option_list = "".join(f" {option}" for option in options)
+        return (
+            f"MAIL FROM:{smtplib.quoteaddr(envelope_from)}{option_list}\r\n"
+            f"RCPT TO:{smtplib.quoteaddr(recipient)}\r\n"
+            "DATA\r\n"
+        ).encode(encoding)
+
+    def _envelope(self, envelope_from, recipient, options) -> None:
+        """MAIL, RCPT and DATA one at a time, each waiting for its reply."""
+        smtp = self.smtp
         code, reply = smtp.mail(envelope_from, options if smtp.does_esmtp else [])
         if code != 250:
             self._end_transaction(code)
@@ -221,20 +298,45 @@ class SMTPTransport:
         if code != 354:
             self._end_transaction(code)
             raise smtplib.SMTPDataError(code, reply)
-        body = LEADING_DOT.sub(b"..", message)  # dot-stuffing (RFC 5321 4.5.2)
-        if not body.endswith(b"\r\n"):
-            body += b"\r\n"
-        smtp.send(body + b".\r\n")
-        if while_waiting is not None:
-            while_waiting()
-        code, reply = smtp.getreply()
-        if code != 250:
-            self._end_transaction(code)
-            raise smtplib.SMTPDataError(code, reply)
+
+    def _read_envelope_replies(self, envelope_from, recipient) -> None:
+        """The replies to a pipelined MAIL, RCPT and DATA, in order. A refusal raises what
+        _envelope raises for it; a 421 ends the connection at once (nothing more is read)."""
+        smtp = self.smtp
+        refusal = None
+        for expected, refused in (
+            ((250,), lambda code, reply: smtplib.SMTPSenderRefused(code, reply, envelope_from)),
+            ((250, 251), lambda code, reply: smtplib.SMTPRecipientsRefused(
+                {recipient: (code, reply)})),
+            ((354,), smtplib.SMTPDataError),
+        ):  # fmt: skip
+            code, reply = smtp.getreply()
+            if code == 421:  # the server is closing the connection: nothing more to read
+                self._end_transaction(code)
+                raise refusal or refused(code, reply)
+            if code not in expected and refusal is None:
+                refusal = refused(code, reply)
+            if code == 354 and refusal is not None:
+                # DATA accepted after a refused MAIL or RCPT (RFC 2920 says the server must
+                # not): an empty message ends it; without a valid recipient it goes nowhere.
+                smtp.send(b".\r\n")
+                code, reply = smtp.getreply()
+        if refusal is not None:
+            self._end_transaction(getattr(refusal, "smtp_code", 0))
+            raise refusal
+
+    def _replace_connection(self) -> None:
+        """An announced envelope that will not be used: its DATA may have been accepted, and the
+        only other way out of that (a lone ".") would deliver an empty message. A new connection
+        instead: the server drops a transaction whose data never ended."""
+        self.announced = None
+        self.smtp.close()
+        self.smtp = self._connect()
 
     def _end_transaction(self, code: int) -> None:
         """After a refusal, as smtplib does: a 421 closes the connection, anything else RSETs."""
         if code == 421:
+            self.announced = None
             self.smtp.close()
         else:
             with contextlib.suppress(smtplib.SMTPServerDisconnected):
@@ -244,15 +346,53 @@ class SMTPTransport:
         """After an unexpected error mid-message: end that mail transaction, or give up on the
         connection (TransportUnavailable) when the server no longer answers."""
         try:
-            self.smtp.rset()
+            if self.announced is not None:
+                self._replace_connection()
+            else:
+                self.smtp.rset()
         except (OSError, smtplib.SMTPException) as error:
             raise TransportUnavailable(f"{self.address}: {error}") from error
 
     def close(self) -> None:
+        if self.announced is not None:  # QUIT would be read as message data: just hang up
+            self.announced = None
+            self.smtp.close()
+            return
         try:
             self.smtp.quit()
         except (OSError, smtplib.SMTPException):
             self.smtp.close()
+
+
+@dataclass(frozen=True)
+class Announced:
+    """A message whose envelope is on the wire ahead of it, its replies not read yet."""
+
+    envelope_from: str
+    recipient: str
+    message: bytes
+    signed: bytes
+    commands: bytes
+
+    def is_for(self, envelope_from: str, recipient: str, message: bytes) -> bool:
+        return (
+            self.message is message
+            and self.envelope_from == envelope_from
+            and self.recipient == recipient
+        )
+
+
+def dot_stuffed(message: bytes) -> bytes:
+    """The message as DATA carries it: a line starting with "." gets another (RFC 5321 4.5.2),
+    and it ends with a line break. bytes.replace, not a regular expression: most messages have
+    no such line and a 20 KB message is scanned in microseconds."""
+    if b"\n." in message:
+        message = message.replace(b"\n.", b"\n..")
+    if message.startswith(b"."):
+        message = b"." + message
+    if not message.endswith(b"\r\n"):
+        message += b"\r\n"
+    return message
 
 
 def wire_address(email: str, *, offers_smtputf8: bool) -> str:
@@ -313,8 +453,11 @@ class AnymailTransport:
         backend_class = import_string(f"anymail.backends.{provider}.EmailBackend")
         self.backend = backend_class(fail_silently=False, **options)
 
-    def send(self, envelope_from: str, recipient: str, message: bytes, while_waiting=None) -> None:
-        """One API call per message; `while_waiting` runs before it (nothing to overlap)."""
+    def send(
+        self, envelope_from: str, recipient: str, message: bytes, while_waiting=None, then=None
+    ) -> None:
+        """One API call per message; `while_waiting` runs before it (nothing to overlap) and
+        `then` (the next message) is not needed: there is no envelope to write ahead."""
         if while_waiting is not None:
             while_waiting()
         from anymail.exceptions import (

@@ -110,11 +110,25 @@ def deliver_batch(
     try:
         if smtp is None:
             smtp = open_transport()
-        for delivery in claimed:
+        # Each message is prepared (address, bytes) one ahead, so that the transport can write
+        # the next envelope behind this message's data (SMTP pipelining).
+        following = prepare(smtp, renderer, claimed[0])
+        for index, delivery in enumerate(claimed):
             if time.monotonic() >= next_beat:  # a worker without a heartbeat thread beats here
                 record(lambda: beat(worker_id))
                 next_beat = time.monotonic() + heartbeat_interval()
-            outcome = send_one(smtp, renderer, delivery, while_waiting=recorder.flush)
+            prepared = following
+            following = None
+            if index + 1 < len(claimed):
+                following = prepare(smtp, renderer, claimed[index + 1])
+            outcome = send_one(
+                smtp,
+                renderer,
+                delivery,
+                while_waiting=recorder.flush,
+                prepared=prepared,
+                then=following if isinstance(following, Prepared) else None,
+            )
             done += 1
             recorder.flush()  # when the relay refused before the message's data
             recorder.add(delivery, outcome)
@@ -133,15 +147,54 @@ def deliver_batch(
     return result
 
 
-def send_one(
-    smtp, renderer: SendRenderer, delivery: Claimed, while_waiting=None
-) -> RecipientRefused | None:
-    """Send one message; None when the server accepted it, else why not. TransportUnavailable
-    (the server is gone) propagates; every other failure belongs to this recipient alone."""
+@dataclass(frozen=True)
+class Prepared:
+    """One delivery's message, ready to go: its address on the wire and its bytes."""
+
+    address: str
+    message: bytes
+
+
+def prepare(smtp, renderer: SendRenderer, delivery: Claimed) -> Prepared | RecipientRefused:
+    """The delivery's address and message, or why it cannot be sent (an address the server
+    cannot take, any error while rendering): that recipient's failure alone."""
     try:
         address = smtp.recipient_address(delivery.email)
-        message = renderer.render(delivery, address)
-        smtp.send(renderer.template.envelope_from, address, message, while_waiting=while_waiting)
+        return Prepared(address, renderer.render(delivery, address))
+    except RecipientRefused as refusal:
+        return refusal
+    except DatabaseError:
+        raise
+    except Exception as error:  # noqa: BLE001 - one reader's odd data must not stop the send
+        logger.exception("Delivery %s to %s failed", delivery.id, delivery.email)
+        return RecipientRefused(f"{type(error).__name__}: {error}", RecipientRefused.ERROR)
+
+
+def send_one(
+    smtp,
+    renderer: SendRenderer,
+    delivery: Claimed,
+    while_waiting=None,
+    prepared: Prepared | RecipientRefused | None = None,
+    then: Prepared | None = None,
+) -> RecipientRefused | None:
+    """Send one message (prepared already, or prepared here); None when the server accepted
+    it, else why not. `then` is the next message, whose envelope may go out behind this one.
+    TransportUnavailable (the server is gone) propagates; every other failure belongs to this
+    recipient alone."""
+    if prepared is None:
+        prepared = prepare(smtp, renderer, delivery)
+    if isinstance(prepared, RecipientRefused):
+        return prepared
+    envelope_from = renderer.template.envelope_from
+    try:
+        smtp.send(
+            envelope_from,
+            prepared.address,
+            prepared.message,
+            while_waiting=while_waiting,
+            then=(envelope_from, then.address, then.message) if then else None,
+        )
     except (TransportUnavailable, DatabaseError):  # the server is gone; a record failed
         raise
     except RecipientRefused as refusal:
