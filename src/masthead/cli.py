@@ -127,10 +127,32 @@ def exit_if_port_taken(program: str, host: str, port: int, setting: str) -> None
         )
 
 
-def serve_command(host: str, port: int, workers: int) -> list[str]:
+# Threads per web worker: pages are mostly CPU (the GIL), so a few threads are enough to overlap
+# database waits; hundreds (granian's default allows 256) each hold a database connection and
+# starve the one request re-rendering a hot page under a storm.
+WEB_THREADS = 8
+# Every open socket is a request in flight for granian, which by default holds backlog/workers
+# of them per worker (1,024): raise it, or the 1,025th reader waits for someone to leave.
+CHAT_MAX_CONNECTIONS = 50_000
+
+
+def serve_command(host: str, port: int, workers: int, threads: int = WEB_THREADS) -> list[str]:
+    """Pages under WSGI, the fast path in front: measured the fastest for stored pages."""
     return [
         sys.executable, "-m", "granian", "--interface", "wsgi", "--host", host,
-        "--port", str(port), "--workers", str(workers), "--no-ws", "masthead.wsgi:application",
+        "--port", str(port), "--workers", str(workers), "--blocking-threads", str(threads),
+        "--no-ws", "masthead.wsgi:application",
+    ]  # fmt: skip
+
+
+def serve_with_chat_command(host: str, port: int, workers: int) -> list[str]:
+    """Pages and the chat's sockets on one address (masthead.site_asgi): the same fast path,
+    Django in a thread pool (MASTHEAD_WEB_THREADS), Channels for /ws/."""
+    return [
+        sys.executable, "-m", "granian", "--interface", "asgi", "--host", host,
+        "--port", str(port), "--workers", str(workers), "--backlog", "4096",
+        "--backpressure", str(CHAT_MAX_CONNECTIONS), "--no-access-log",
+        "masthead.site_asgi:application",
     ]  # fmt: skip
 
 
@@ -139,17 +161,34 @@ def run_serve(argv: list[str]) -> int:
     parser.add_argument("--host", default=os.environ.get("MASTHEAD_HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
     parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_WORKERS", "2")))
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=int(os.environ.get("MASTHEAD_WEB_THREADS") or WEB_THREADS),
+        help="threads per worker for Django's requests",
+    )
+    parser.add_argument(
+        "--with-chat",
+        action="store_true",
+        help="also serve the chat's sockets on the same address (ASGI); more than one worker "
+        "needs REDIS_URL, so that the workers share the rooms",
+    )
     options = parser.parse_args(argv)
+    if options.with_chat and options.workers > 1 and not os.environ.get("REDIS_URL"):
+        parser.error(
+            "--with-chat with --workers above 1 needs REDIS_URL: each worker would be its own chat room"
+        )
     exit_if_port_taken("serve", options.host, options.port, "--port N (or PORT=N)")
     if subprocess.call([sys.executable, "-m", "masthead", "collectstatic", "--no-input", "-v0"]):
         return 1
-    os.execv(sys.executable, serve_command(options.host, options.port, options.workers))
+    if options.with_chat:
+        os.environ["MASTHEAD_WEB_THREADS"] = str(options.threads)
+        os.environ.pop("MASTHEAD_CHAT_PORT", None)  # the pages' sockets go to their own address
+        command = serve_with_chat_command(options.host, options.port, options.workers)
+    else:
+        command = serve_command(options.host, options.port, options.workers, options.threads)
+    os.execv(sys.executable, command)
     return 0  # not reached
-
-
-# Every open socket is a request in flight for granian, which by default holds backlog/workers
-# of them per worker (1,024): raise it, or the 1,025th reader waits for someone to leave.
-CHAT_MAX_CONNECTIONS = 50_000
 
 
 def chatserver_command(host: str, port: int, workers: int) -> list[str]:

@@ -171,6 +171,8 @@ PAGE_CACHE_WAIT_SECONDS = 2.0  # for a first render another request is doing
 PAGE_CACHE_CDN_SECONDS = env_int("MASTHEAD_CDN_SECONDS", 60)
 PAGE_CACHE_CDN_STALE_SECONDS = env_int("MASTHEAD_CDN_STALE_SECONDS", 600)
 PAGE_CACHE_PURGE_URL = env_str("MASTHEAD_CDN_PURGE_URL")
+# Threads per web worker process for Django's requests (`masthead serve --with-chat`, ASGI).
+WEB_THREADS = env_int("MASTHEAD_WEB_THREADS", 8)
 PAGE_CACHE_RENDER_LOG = env_str("MASTHEAD_PAGE_CACHE_RENDER_LOG")  # benchmarks count renders
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

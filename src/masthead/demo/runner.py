@@ -74,9 +74,6 @@ def run_demo(argv: list[str]) -> int:
         stop_all(started)
         return 0
     web = serve_command(host, port, workers=2)
-    # Few threads for one person trying it out, which also spares them granian's warning about
-    # more threads than cores.
-    web[-1:-1] = ["--blocking-threads", str(2 * (os.cpu_count() or 1) + 1)]
     commands = {
         "web": web,
         "chat": chatserver_command(host, port + 1, workers=1),
