@@ -4,15 +4,17 @@ sharing Redis.
 
     make bench-chat [CLIENTS=5000]
     .venv/bin/python bench/chat.py [N] [--messages 50] [--interval 0.2] [--client-processes 2]
-        [--redis-url redis://127.0.0.1:6379/0] [--no-redis]
+        [--redis-url redis://127.0.0.1:6379/0] [--no-redis] [--server chatserver|granian|uvicorn|...]
 
 Sets up a scratch SQLite database (a publication, N subscribers and a few writers, each signed
-in with a session row), starts `masthead chatserver` (granian) on loopback, and opens the N
+in with a session row), starts `masthead chatserver` on loopback (or, with --server, another
+server on masthead.chatserver's application, to compare them), and opens the N
 sockets from separate client processes (asyncio, the `websockets` package) so the clients are
 not the bottleneck. Memory per connection is the server worker's RSS after all N sockets are
 open and welcomed minus before, over N. Fan-out latency of a message is the time from the
 writer's send to the last reader's receipt; p50 and p99 are over the messages. Writers post
-in turn (the rate limit is per person).
+in turn (the rate limit is per person). The server's CPU time per message is printed too:
+when the machine is busy with other work, latency measures the machine, CPU time the server.
 
 The two-server run uses REDIS_URL, MASTHEAD_BENCH_REDIS_URL or --redis-url, or starts a
 redis-server of its own on a free port; it is skipped when there is none.
@@ -146,9 +148,36 @@ def reset_room() -> None:
     ChatPresence.objects.all().delete()
 
 
-def start_server(env: dict, port: int, log: Path) -> subprocess.Popen:
+APP = "masthead.chatserver:application"
+UVICORN = [
+    "-m", "uvicorn", "--host", "127.0.0.1", "--lifespan", "off", "--no-access-log",
+    "--log-level", "warning", "--backlog", "4096",
+]  # fmt: skip
+NO_DEFLATE = ["--ws-per-message-deflate", "false"]
+# The servers --server can compare; "chatserver" is whatever `masthead chatserver` runs.
+SERVERS = {
+    "chatserver": ["-m", "masthead", "chatserver"],
+    "granian": ["-m", "granian", "--interface", "asginl", "--backlog", "4096",
+                "--backpressure", "50000", "--no-access-log", APP],
+    "uvicorn": [*UVICORN, "--ws", "websockets-sansio", "--loop", "uvloop", *NO_DEFLATE, APP],
+    "uvicorn-asyncio": [*UVICORN, "--ws", "websockets-sansio", "--loop", "asyncio", *NO_DEFLATE,
+                        APP],
+    "uvicorn-deflate": [*UVICORN, "--ws", "websockets-sansio", "--loop", "uvloop", APP],
+    "uvicorn-websockets": [*UVICORN, "--ws", "websockets", "--loop", "uvloop", *NO_DEFLATE, APP],
+    "uvicorn-wsproto": [*UVICORN, "--ws", "wsproto", "--loop", "uvloop", *NO_DEFLATE, APP],
+    "hypercorn": ["-m", "hypercorn", "--log-level", "warning", APP],
+}  # fmt: skip
+
+
+def server_command(kind: str, port: int) -> list[str]:
+    if kind == "hypercorn":
+        return [sys.executable, *SERVERS[kind], "--bind", f"127.0.0.1:{port}"]
+    return [sys.executable, *SERVERS[kind], "--port", str(port)]
+
+
+def start_server(env: dict, port: int, log: Path, kind: str = "chatserver") -> subprocess.Popen:
     server = subprocess.Popen(
-        [sys.executable, "-m", "masthead", "chatserver", "--port", str(port)],
+        server_command(kind, port),
         env=env, cwd=ROOT, stdout=log.open("w"), stderr=subprocess.STDOUT,
     )  # fmt: skip
     deadline = time.monotonic() + 30
@@ -176,9 +205,10 @@ def stop(processes) -> None:
 
 
 def worker_pids(server: subprocess.Popen) -> list[int]:
-    """granian's worker processes (the main process only supervises them)."""
+    """The processes holding the sockets: a supervisor's workers (granian, hypercorn), or the
+    server itself when it has none (uvicorn with one worker)."""
     children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
-    return [int(pid) for pid in children]
+    return [int(pid) for pid in children] or [server.pid]
 
 
 def rss_kb(pid: int) -> int:
@@ -190,6 +220,17 @@ def rss_kb(pid: int) -> int:
 
 def servers_rss_kb(servers) -> int:
     return sum(rss_kb(pid) for server in servers for pid in worker_pids(server))
+
+
+def servers_cpu_seconds(servers) -> float:
+    """CPU time the server workers have used: the fan-out's cost even when the machine is
+    busy with other work (latency then measures the machine, not the server)."""
+    ticks = 0
+    for server in servers:
+        for pid in worker_pids(server):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 # The client processes -------------------------------------------------------------------------
@@ -326,7 +367,9 @@ def one_run(label, urls, servers, sessions, writer_keys, args) -> dict:
     connect_seconds = time.monotonic() - started
     time.sleep(1.5)  # presence flushes settle
     rss_after = servers_rss_kb(servers)
+    cpu_before = servers_cpu_seconds(servers)
     outcome = asyncio.run(write(urls[0], writer_keys, args.messages, args.interval))
+    cpu_ms_per_message = (servers_cpu_seconds(servers) - cpu_before) * 1000 / args.messages
     received: list[tuple[int, float]] = []
     held = 0
     for process, parent in processes:
@@ -364,6 +407,7 @@ def one_run(label, urls, servers, sessions, writer_keys, args) -> dict:
         "kb_per_conn": (rss_after - rss_before) / max(connected, 1),
         "rss_before_mb": rss_before / 1024,
         "rss_after_mb": rss_after / 1024,
+        "cpu_ms_per_message": cpu_ms_per_message,
     }
     print(
         f"{label}: {result['connected']}/{result['clients']} connected in "
@@ -374,7 +418,8 @@ def one_run(label, urls, servers, sessions, writer_keys, args) -> dict:
         f"p99 {result['p99_ms']:.1f} ms, max {result['max_ms']:.1f} ms; per delivery p50 "
         f"{result['delivery_p50_ms']:.1f} ms, p99 {result['delivery_p99_ms']:.1f} ms\n"
         f"  server RSS {result['rss_before_mb']:.0f} MB before, {result['rss_after_mb']:.0f} MB "
-        f"with the sockets open: {result['kb_per_conn']:.1f} KB per connection",
+        f"with the sockets open: {result['kb_per_conn']:.1f} KB per connection; server CPU "
+        f"{cpu_ms_per_message:.0f} ms per message (its fan-out included)",
         flush=True,
     )
     return result
@@ -435,6 +480,12 @@ def main() -> int:
     parser.add_argument("--client-processes", type=int, default=2)
     parser.add_argument("--redis-url")
     parser.add_argument("--no-redis", action="store_true", help="skip the two-server run")
+    parser.add_argument(
+        "--server",
+        choices=sorted(SERVERS),
+        default="chatserver",
+        help="the server to measure (default: what `masthead chatserver` runs)",
+    )
     args = parser.parse_args()
     limit = raise_fd_limit()
     if limit < args.clients + 500:
@@ -442,7 +493,7 @@ def main() -> int:
     folder = Path(tempfile.mkdtemp(prefix="masthead-bench-chat-"))
     print(
         f"Chat fan-out: {args.clients} readers, {args.messages} posts {args.interval} s apart, "
-        f"{args.client_processes} client processes; data in {folder}",
+        f"{args.client_processes} client processes, server {args.server}; data in {folder}",
         flush=True,
     )
     redis_url, redis_process = find_redis(args, folder)
@@ -454,7 +505,7 @@ def main() -> int:
         first_writers, second_writers = sessions["writers"][:writers], sessions["writers"][writers:]
 
         port = free_port()
-        servers = [start_server(server_env(folder, None), port, folder / "chat-1.log")]
+        servers = [start_server(server_env(folder, None), port, folder / "chat-1.log", args.server)]
         url = f"ws://127.0.0.1:{port}/ws/chat/{SLUG}/"
         single = one_run(
             "One server (in-memory channel layer)", [url], servers, sessions, first_writers, args
@@ -466,7 +517,9 @@ def main() -> int:
             reset_room()
             ports = [free_port(), free_port()]
             env = server_env(folder, redis_url)
-            servers = [start_server(env, p, folder / f"chat-redis-{p}.log") for p in ports]
+            servers = [
+                start_server(env, p, folder / f"chat-redis-{p}.log", args.server) for p in ports
+            ]
             urls = [f"ws://127.0.0.1:{p}/ws/chat/{SLUG}/" for p in ports]
             double = one_run(
                 "Two servers sharing Redis", urls, servers, sessions, second_writers, args

@@ -2,7 +2,7 @@
 
 masthead demo        set up the demo publication and serve it with its worker and mail sink
 masthead serve       the production web server (granian, WSGI)
-masthead chatserver  the chat's WebSocket server (granian, ASGI, Channels)
+masthead chatserver  the chat's WebSocket server (uvicorn, ASGI, Channels)
 masthead worker      the task worker (django-tasks-db), which also restarts stalled sends
 masthead mailsink    a local SMTP server that keeps every message under $DATA_DIR/mail
 masthead migrate     apply database migrations
@@ -192,10 +192,14 @@ def run_serve(argv: list[str]) -> int:
 
 
 def chatserver_command(host: str, port: int, workers: int) -> list[str]:
+    # uvicorn with websockets' sans-I/O protocol and no permessage-deflate: about 33 KB a
+    # socket against granian's 170 (each compressed socket keeps two zlib contexts); see
+    # masthead/chatserver.py and `bench/chat.py --server`.
     return [
-        sys.executable, "-m", "granian", "--interface", "asginl", "--host", host,
-        "--port", str(port), "--workers", str(workers), "--backlog", "4096",
-        "--backpressure", str(CHAT_MAX_CONNECTIONS), "--no-access-log", "masthead.chatserver:application",
+        sys.executable, "-m", "uvicorn", "--host", host, "--port", str(port),
+        "--workers", str(workers), "--ws", "websockets-sansio", "--ws-per-message-deflate", "false",
+        "--loop", "uvloop", "--lifespan", "off", "--backlog", "4096", "--no-access-log",
+        "--log-level", "warning", "masthead.chatserver:application",
     ]  # fmt: skip
 
 

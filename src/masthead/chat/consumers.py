@@ -5,15 +5,22 @@ which store the change and broadcast it after the commit. Broadcasts carry the J
 encoded once for everyone; the process's relay for the room (presence.py) filters paid-only
 events with the access each consumer looked up at connect and sends the text as it is, so a
 broadcast costs no query per connection.
+
+A socket has no channel of its own: everything addressed to one socket comes from its own
+process's tracker (presence.py), so the consumer waits on the server alone, with no
+channel-layer queue and no second task per socket (see ChatConsumer.__call__).
 """
 
 import json
 import logging
+import secrets
 import time
 
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.layers import get_channel_layer
 
 from masthead.chat import events, presence, rules, services
 from masthead.chat.models import ChatMessage
@@ -43,6 +50,22 @@ class ChatConsumer(AsyncWebsocketConsumer):
     is_in_room = False  # gets the room's broadcasts and counts as here
     catching_up: list | None = None  # live events held back while a catch-up is being sent
     typed_at = 0.0
+
+    async def __call__(self, scope, receive, send):
+        # Channels' own version gives every socket a channel on the layer and waits on it in a
+        # second task beside the server's receive: with thousands of sockets, a queue, a task
+        # and an asyncio.wait per socket that nothing here uses. The room's broadcasts reach
+        # the sockets through the process's relay, and `channel_layer` is kept for sending.
+        self.scope = scope
+        self.channel_layer = get_channel_layer(self.channel_layer_alias)
+        # The socket's name in the presence rows and typing frames: unique across processes.
+        self.channel_name = f"chat-socket.{secrets.token_hex(12)}"
+        self.base_send = send
+        try:
+            while True:
+                await self.dispatch(await receive())
+        except StopConsumer:
+            pass
 
     async def connect(self):
         # Accept first, then close with a code: a socket closed before it is accepted reaches
@@ -275,7 +298,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             self.person, self.publication, self.access, thread_id, message_id
         )
 
-    # From the channel layer (the room's broadcasts come through presence.py's relay) ---------
+    # From this process's tracker (the room's broadcasts come through presence.py's relay) ----
 
     async def recheck_access(self) -> bool:
         """Look the person's access up again; a person who may no longer read is sent away."""
@@ -292,10 +315,6 @@ class ChatConsumer(AsyncWebsocketConsumer):
             return
         last_event_id = await database_sync_to_async(events.latest_event_id)(self.publication.id)
         await self.send_json(welcome(self.access, last_event_id))
-
-    async def chat_revoke(self, event):
-        """The heartbeat found that this person may no longer read: look again, then go."""
-        await self.recheck_access()
 
 
 HANDLERS = {

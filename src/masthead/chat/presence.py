@@ -11,8 +11,8 @@ insert and one bulk delete per flush whatever the number of sockets opening and 
 one refresh per heartbeat for all of this process's sockets. A process that dies stops
 refreshing its rows, and they stop counting once older than PRESENCE_WINDOW.
 
-The heartbeat also rechecks who may still read: a person banned or unsubscribed while
-connected is sent `chat.revoke` and disconnected (close 4403).
+The heartbeat also rechecks who may still read: the sockets of a person banned or
+unsubscribed while connected look their access up again and are closed (4403).
 """
 
 import asyncio
@@ -116,6 +116,7 @@ class PresenceTracker:
         self.dirty: set[int] = set()  # rooms whose count may have changed
         self.last_counts: dict[int, int] = {}
         self.wake = asyncio.Event()
+        self.chores: set[asyncio.Task] = set()  # per-socket rechecks: the loop keeps weak refs
         self.flusher = asyncio.get_running_loop().create_task(self.run_flushes())
         self.heart = asyncio.get_running_loop().create_task(self.run_heartbeats())
 
@@ -188,17 +189,19 @@ class PresenceTracker:
         elif kind == "chat.access":  # a person muted or unmuted: only their sockets look again
             for consumer in consumers:
                 if consumer.access.person_id == message["person_id"]:
-                    asyncio.get_running_loop().create_task(consumer.refresh_access())
+                    self.run_chore(consumer.refresh_access())
             return
         elif kind == "chat.typing":
             targets = [c for c in consumers if c.channel_name != message["sender"]]
         else:  # chat.presence
             targets = consumers
-        # All at once: awaiting each send in turn waits for the server once per socket (about
-        # four times slower with granian). A socket that is closing raises; its disconnect
-        # is on its way.
         frame = {"type": "websocket.send", "text": message["text"]}
-        await asyncio.gather(*(c.raw_send(frame) for c in targets), return_exceptions=True)
+        await send_to_all(targets, frame)
+
+    def run_chore(self, coroutine) -> None:
+        task = asyncio.get_running_loop().create_task(coroutine)
+        self.chores.add(task)
+        task.add_done_callback(self.chores.discard)
 
     def close_idle_relays(self) -> None:
         for publication_id in [room for room in self.relays if room not in self.sockets]:
@@ -239,9 +242,11 @@ class PresenceTracker:
         channels = [c for members in rooms.values() for c in members if c not in pending]
         counts, revoked = await database_sync_to_async(refresh)(rooms, channels)
         await self.broadcast(counts, only_changed=True)
-        layer = get_channel_layer()
+        sockets = {c: s for members in self.sockets.values() for c, s in members.items()}
         for channel_name in revoked:
-            await layer.send(channel_name, {"type": "chat.revoke"})
+            consumer = sockets.get(channel_name)
+            if consumer is not None:  # else it left meanwhile
+                self.run_chore(consumer.recheck_access())  # looks again, then closes
 
     async def broadcast(self, counts: dict[int, int], *, only_changed: bool) -> None:
         layer = get_channel_layer()
@@ -256,8 +261,34 @@ class PresenceTracker:
     def stop(self) -> None:
         self.flusher.cancel()
         self.heart.cancel()
+        for chore in list(self.chores):
+            chore.cancel()
         for relay in self.relays.values():
             relay.cancel()
+
+
+async def send_to_all(consumers: list, frame: dict) -> None:
+    """Send one frame to every socket, each send started at once and run as far as it goes.
+
+    Eager tasks: a send that completes without waiting (uvicorn's, unless the socket's buffer
+    is full) costs no trip through the event loop, and one slow reader holds up only its own
+    send, which is awaited with the others that had to wait. A socket that is closing raises;
+    its disconnect is on its way.
+    """
+    loop = asyncio.get_running_loop()
+    waiting = []
+    for consumer in consumers:
+        sending = consumer.raw_send(frame)
+        if asyncio.iscoroutine(sending):
+            task = asyncio.Task(sending, loop=loop, eager_start=True)
+        else:  # granian's send returns a future of its own, which always waits
+            task = asyncio.ensure_future(sending)
+        if not task.done():
+            waiting.append(task)
+        elif not task.cancelled():
+            task.exception()  # retrieved: a closing socket's error is expected
+    if waiting:
+        await asyncio.gather(*waiting, return_exceptions=True)
 
 
 def write_changes(
