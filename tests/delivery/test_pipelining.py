@@ -3,7 +3,6 @@ ahead, behind the previous message's data, and every recipient's outcome stays i
 
 import binascii
 import os
-import shutil
 import socket
 import subprocess
 import time
@@ -18,6 +17,7 @@ from masthead.delivery.services.sending import deliver_batch
 from masthead.delivery.transport import RecipientRefused, SMTPTransport, open_transport
 from masthead.posts.models import PostStatus
 from tests import factories
+from tests.conftest import require_service
 from tests.delivery.conftest import add_subscriber
 from tests.delivery.sinks import RefusingSink
 from tests.mail import running_sink, use_sink
@@ -130,9 +130,11 @@ def test_quoted_printable_parts_keep_their_values_and_line_lengths():
 SMTP_SINK = Path("/usr/sbin/smtp-sink")
 
 
-@pytest.mark.skipif(not shutil.which(str(SMTP_SINK)), reason="Postfix's smtp-sink not installed")
 def test_a_batch_through_postfix_smtp_sink(settings, publication, draft, tmp_path):
     """The real thing: Postfix's smtp-sink offers PIPELINING and counts what it receives."""
+    require_service(
+        SMTP_SINK.exists(), "Postfix's smtp-sink is not installed (apt install postfix)"
+    )
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
