@@ -47,3 +47,39 @@ def test_the_invalidate_command_marks_a_publications_pages(publication):
     assert versions.store().get_many(deps)[1] != middle[1]
     with pytest.raises(CommandError, match="No publication"):
         call_command("invalidate", "--publication", "nope")
+
+
+def test_a_counter_the_store_lost_never_brings_an_old_version_back(tmp_path):
+    counters = MappedVersions(tmp_path / "v")
+    first = counters.get_many(["pub:7"])
+    counters.bump(["pub:7"])
+    second = counters.get_many(["pub:7"])
+    (tmp_path / "v").write_bytes(b"")  # the file lost, as after a restore without it
+    third = MappedVersions(tmp_path / "v").get_many(["pub:7"])
+    assert len({first, second, third}) == 3
+    assert MappedVersions(tmp_path / "v").get_many(["pub:7"]) == third
+
+
+def test_a_counter_redis_evicted_never_brings_an_old_version_back(settings):
+    import os
+    import uuid
+
+    from masthead.pagecache import redis_client
+    from masthead.pagecache.versions import RedisVersions
+    from tests.conftest import require_service
+
+    url = os.environ.get("MASTHEAD_TEST_REDIS_URL") or os.environ.get("REDIS_URL")
+    require_service(bool(url), "no Redis: set MASTHEAD_TEST_REDIS_URL=redis://host:port/db")
+    settings.REDIS_URL = url
+    versions.reset_store()
+    try:
+        counters, dep = versions.store(), f"pub:evicted-{uuid.uuid4().hex}"
+        first = counters.get_many([dep])
+        counters.bump([dep])
+        second = counters.get_many([dep])
+        redis_client.get().delete(RedisVersions.PREFIX + dep)  # evicted, or Redis restarted empty
+        third = counters.get_many([dep])
+        assert len({first, second, third}) == 3
+        assert counters.get_many([dep]) == third
+    finally:
+        versions.reset_store()

@@ -1,9 +1,11 @@
 """Version counters shared by every process: in Redis at scale, in a memory-mapped file under
 the data folder when embedded. Reading them never touches the database.
 
-A bump writes a new value; a page stored under older values is stale. Values are compared for
-equality only, so the embedded store writes random 64-bit values into hashed slots: two
-counters sharing a slot only cause an extra render, never a stale page.
+A bump writes a new random 64-bit value; a page stored under older values is stale. Values are
+compared for equality only. A counter that is missing (Redis restarted, flushed, or evicted the
+key; a new versions file) is given a new random value as it is read, so that no page stored
+before can match it again: counting up from zero again would bring back old versions. In the
+embedded store counters share hashed slots: two sharing one only cause an extra render.
 """
 
 import logging
@@ -49,25 +51,41 @@ class MappedVersions:
 
     def get_many(self, keys) -> tuple[int, ...]:
         mapped = self._mapped()
-        return tuple(SLOT.unpack_from(mapped, self._offset(key))[0] for key in keys)
+        values = []
+        for key in keys:
+            value = SLOT.unpack_from(mapped, self._offset(key))[0]
+            if value == 0:  # never written: start it somewhere no stored page has seen
+                value = secrets.randbits(64) or 1
+                SLOT.pack_into(mapped, self._offset(key), value)
+            values.append(value)
+        return tuple(values)
 
     def bump(self, keys) -> None:
         mapped = self._mapped()
         for key in keys:
-            SLOT.pack_into(mapped, self._offset(key), secrets.randbits(64))
+            SLOT.pack_into(mapped, self._offset(key), secrets.randbits(64) or 1)
 
 
 class RedisVersions:
     PREFIX = "masthead:pcv:"
 
     def get_many(self, keys) -> tuple[int, ...]:
-        values = redis_client.get().mget([self.PREFIX + key for key in keys])
+        client = redis_client.get()
+        names = [self.PREFIX + key for key in keys]
+        values = client.mget(names)
+        missing = [name for name, value in zip(names, values, strict=True) if value is None]
+        if missing:
+            pipe = client.pipeline(transaction=False)
+            for name in missing:
+                pipe.set(name, secrets.randbits(63) or 1, nx=True)  # another process may win
+            pipe.execute()
+            values = client.mget(names)
         return tuple(int(value) if value is not None else 0 for value in values)
 
     def bump(self, keys) -> None:
         pipe = redis_client.get().pipeline(transaction=False)
         for key in keys:
-            pipe.incr(self.PREFIX + key)
+            pipe.set(self.PREFIX + key, secrets.randbits(63) or 1)
         pipe.execute()
 
 
