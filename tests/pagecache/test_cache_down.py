@@ -8,7 +8,7 @@ from masthead.wsgi import application
 from tests import factories
 from tests.pagecache.wsgi_client import wsgi_get
 
-pytestmark = pytest.mark.django_db
+pytestmark = pytest.mark.django_db(transaction=True)  # the WSGI handler closes connections
 
 
 @pytest.fixture
