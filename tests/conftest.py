@@ -81,6 +81,24 @@ def plain_static_files(settings):
 
 
 @pytest.fixture
+def fresh_channel_layer():
+    """An empty channel layer object of this test's own, dropped after it.
+
+    A test's sockets run in an event loop of their own, and channels_redis keeps per-loop
+    state on its layer object that a cancelled receive can leave behind (a lock bound to a
+    loop that has ended). A server process runs one loop for its life; a test suite does not.
+    """
+    from asgiref.sync import async_to_sync
+    from channels.layers import DEFAULT_CHANNEL_LAYER, channel_layers, get_channel_layer
+
+    channel_layers.backends.pop(DEFAULT_CHANNEL_LAYER, None)
+    async_to_sync(get_channel_layer().flush)()
+    yield get_channel_layer()
+    async_to_sync(get_channel_layer().flush)()
+    channel_layers.backends.pop(DEFAULT_CHANNEL_LAYER, None)
+
+
+@pytest.fixture
 def publication(db):
     return factories.make_publication(name="The Daily Build", slug="daily-build")
 

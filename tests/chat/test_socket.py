@@ -7,7 +7,6 @@ import json
 import pytest
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
-from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.test import Client
@@ -26,10 +25,8 @@ WAIT = 5  # seconds a frame may take to arrive before the test fails
 
 
 @pytest.fixture(autouse=True)
-def empty_channel_layer():
-    async_to_sync(get_channel_layer().flush)()
-    yield
-    async_to_sync(get_channel_layer().flush)()
+def empty_channel_layer(fresh_channel_layer):
+    return fresh_channel_layer
 
 
 def session_cookie(person) -> str:
@@ -108,11 +105,19 @@ async def post(socket, body="Hello, room", thread_id=None, **fields) -> dict:
 async def leave(*sockets) -> None:
     for socket in sockets:
         await socket.disconnect()
-    presence.stop_tracker()
 
 
 def run(scenario):
-    async_to_sync(scenario)()
+    """Run a scenario in an event loop of its own, and stop that loop's presence tracker after
+    it, passed or failed: a tracker left running would hold the channel layer's receive lock."""
+
+    async def then_stop():
+        try:
+            await scenario()
+        finally:
+            await presence.stop_tracker()
+
+    async_to_sync(then_stop)()
 
 
 def test_anonymous_people_outsiders_and_banned_subscribers_are_refused(

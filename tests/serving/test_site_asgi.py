@@ -11,6 +11,7 @@ from django.conf import settings
 from django.test import Client
 
 from masthead.accounts.models import Person
+from masthead.chat import presence
 from masthead.pagecache import invalidation, keys, lookup
 from masthead.site_asgi import application, path_info
 from masthead.subscriptions.models import Subscription, SubscriptionStatus
@@ -170,7 +171,7 @@ def test_path_info_is_the_percent_decoded_bytes_as_latin_1():
     assert path_info({"path": "/p/x/", "raw_path": b"/p/%FF/"}) == "/p/\u00ff/"
 
 
-def test_a_chat_socket_is_handed_to_the_chat_application(publication):
+def test_a_chat_socket_is_handed_to_the_chat_application(publication, fresh_channel_layer):
     subscriber = factories.make_person(name="Sam Subscriber")
     Subscription.objects.create(
         publication=publication, person=subscriber, status=SubscriptionStatus.ACTIVE
@@ -191,11 +192,9 @@ def test_a_chat_socket_is_handed_to_the_chat_application(publication):
             pass
         assert frame["person_id"] == subscriber.pk
         await socket.disconnect()
+        await presence.stop_tracker()
 
     async_to_sync(scenario)()
-    from masthead.chat import presence
-
-    presence.stop_tracker()
 
 
 def test_lifespan_starts_and_stops():

@@ -258,13 +258,14 @@ class PresenceTracker:
             if room not in self.rooms:
                 self.last_counts.pop(room, None)
 
-    def stop(self) -> None:
-        self.flusher.cancel()
-        self.heart.cancel()
-        for chore in list(self.chores):
-            chore.cancel()
-        for relay in self.relays.values():
-            relay.cancel()
+    async def stop(self) -> None:
+        """Cancel every task and wait until each has ended: a relay's receive gives back the
+        channel layer's receive lock only as it ends, and a lock left held would stop the next
+        event loop's relays (a test's loop; a server that is restarted in one process)."""
+        tasks = [self.flusher, self.heart, *self.chores, *self.relays.values()]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 async def send_to_all(consumers: list, frame: dict) -> None:
@@ -337,8 +338,7 @@ def tracker() -> PresenceTracker:
     return found
 
 
-def stop_tracker() -> None:
-    with contextlib.suppress(RuntimeError):
-        found = _trackers.pop(asyncio.get_running_loop(), None)
-        if found is not None:
-            found.stop()
+async def stop_tracker() -> None:
+    found = _trackers.pop(asyncio.get_running_loop(), None)
+    if found is not None:
+        await found.stop()
