@@ -3,7 +3,7 @@ PORT ?= 8000
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint fmt check serve bench-serve bench-import bench-import-substack bench-search bench-pages bench-delivery bench-chat clean
+.PHONY: demo test lint fmt check serve bench-serve bench-import bench-import-substack bench-search bench-pages bench-delivery bench-chat bench-stats clean
 
 # PAID=1: paid plans on localstripe, a local Stripe stand-in, installed on first use.
 demo: $(VENV)/.installed
@@ -43,6 +43,10 @@ bench-import-substack: $(VENV)/.installed
 # Needs wrk (apt install wrk).
 bench-pages: $(VENV)/.installed
 	$(BIN)/python bench/pages.py $(BENCH_ARGS)
+
+# A year of 100,000 subscribers, then every dashboard page as the writer (BENCH_ARGS="--subscribers 2000" for a quick run).
+bench-stats: $(VENV)/.installed
+	$(BIN)/python bench/stats.py $(BENCH_ARGS)
 
 bench-search: $(VENV)/.installed
 	$(BIN)/python bench/search.py

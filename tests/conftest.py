@@ -72,6 +72,17 @@ def empty_page_cache(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def no_page_views_waiting():
+    # Page views wait in the process until flush() (no background writer in tests, see
+    # pyproject's env): each test starts and ends with none, so none reaches another's database.
+    from masthead.stats import collect
+
+    collect.discard_waiting()
+    yield
+    collect.discard_waiting()
+
+
+@pytest.fixture(autouse=True)
 def plain_static_files(settings):
     # Tests do not run collectstatic, so serve static files without the manifest.
     settings.STORAGES = {

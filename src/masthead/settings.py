@@ -67,10 +67,12 @@ INSTALLED_APPS = [
     "masthead.api",
     "masthead.outbox",
     "masthead.pagecache",
+    "masthead.stats",
 ]
 
 MIDDLEWARE = [
     "masthead.pagecache.serving.StorePagesMiddleware",
+    "masthead.stats.middleware.CountViewsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -174,6 +176,16 @@ PAGE_CACHE_PURGE_URL = env_str("MASTHEAD_CDN_PURGE_URL")
 # Threads per web worker process for Django's requests (`masthead serve --with-chat`, ASGI).
 WEB_THREADS = env_int("MASTHEAD_WEB_THREADS", 8)
 PAGE_CACHE_RENDER_LOG = env_str("MASTHEAD_PAGE_CACHE_RENDER_LOG")  # benchmarks count renders
+
+# Page views (masthead.stats.collect): kept in memory per process and written in batches every
+# STATS_FLUSH_SECONDS (0: no background writer, rows wait for flush()); at most
+# STATS_BUFFER_ROWS wait, and views beyond them are dropped (and counted in the log).
+STATS_FLUSH_SECONDS = env_int("MASTHEAD_STATS_FLUSH_SECONDS", 2)
+STATS_BUFFER_ROWS = env_int("MASTHEAD_STATS_BUFFER_ROWS", 50_000)
+# The worker rebuilds today's and yesterday's numbers every STATS_ROLLUP_SECONDS; raw page
+# views older than STATS_RAW_DAYS are deleted (the daily numbers built from them stay).
+STATS_ROLLUP_SECONDS = env_int("MASTHEAD_STATS_ROLLUP_SECONDS", 300)
+STATS_RAW_DAYS = env_int("MASTHEAD_STATS_RAW_DAYS", 400)
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # Uploads: images are resized on the way in; anything larger is refused with a message.

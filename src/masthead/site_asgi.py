@@ -25,6 +25,7 @@ from django.core.exceptions import ImproperlyConfigured
 from masthead.asgi import application as channels_application  # sets Django up first
 from masthead.pagecache import fastpath
 from masthead.pagecache.serving import LOCK_HANDED_ON
+from masthead.stats.visits import viewer_from_headers
 from masthead.wsgi import django_application
 
 logger = logging.getLogger(__name__)
@@ -288,6 +289,7 @@ class SiteApplication:
                 headers.get("cookie", ""),
                 headers.get("if-none-match"),
                 headers.get("if-modified-since"),
+                viewer_from_headers(headers, scope.get("client")),
             )
         if isinstance(found, fastpath.Answer):
             await send(

@@ -9,6 +9,7 @@ browser context per role and width; each page is a subtest, so one report names 
 fails. Live-server tests flush the database after each test, so the world is built per test.
 """
 
+import datetime as dt
 import time
 import uuid
 from collections.abc import Callable
@@ -38,6 +39,7 @@ from masthead.posts.models import Audience, PostStatus
 from masthead.publications.models import Role, Section
 from masthead.publications.services import invitation_token, invite
 from masthead.referrals.services import recommend_publication
+from masthead.stats.models import SubscriberActivity
 from masthead.subscriptions import importing
 from masthead.subscriptions.models import Subscription, SubscriptionStatus
 from masthead.subscriptions.services import confirmation_token, unsubscribe_token
@@ -51,6 +53,7 @@ from tests.browser.test_accessibility import (
 )
 from tests.browser.test_publication_face import picture
 from tests.factories import make_person, make_post, make_publication
+from tests.stats.dashboard_data import make_showcase_stats
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -174,6 +177,13 @@ def build_world() -> SimpleNamespace:
     )
     link = SignInLink.objects.create(email=subscriber.email, publication=publication)
     chat_thread = ChatMessage.objects.get(client_id="demo-chat-question")
+    make_showcase_stats(publication, [covered, paid, podcast])
+    subscription = Subscription.objects.get(publication=publication, person=subscriber)
+    SubscriberActivity.objects.create(
+        subscription=subscription, publication=publication, stars=3, opens_30d=4, clicks_30d=1,
+        emails_30d=5, first_engaged_at=timezone.now() - dt.timedelta(days=200),
+        last_engaged_at=timezone.now() - dt.timedelta(days=2),
+    )  # fmt: skip
     return SimpleNamespace(
         publication=publication,
         slug=publication.slug,
@@ -191,6 +201,7 @@ def build_world() -> SimpleNamespace:
         export_run=export_run,
         endpoint=endpoint,
         chat_thread=chat_thread,
+        subscription=subscription,
         invitation_token=invitation_token(invitation),
         confirmation_token=confirmation_token(pending),
         unsubscribe_token=unsubscribe_token(
@@ -361,6 +372,22 @@ PAGES = [
     Page("suppressions", desk("bounces:desk_suppressions"), WRITER_ONLY),
     Page("referral-rewards", desk("referrals:desk_rewards"), WRITER_ONLY),
     Page("recommendations", desk("referrals:desk_recommendations"), WRITER_ONLY),
+    Page("stats-overview", desk("desk:stats:overview"), WRITER_ONLY),
+    Page("stats-overview-30", lambda w: desk("desk:stats:overview")(w) + "?days=30", WRITER_ONLY),
+    Page("stats-subscribers", desk("desk:stats:subscribers"), WRITER_ONLY),
+    Page(
+        "stats-subscribers-365",
+        lambda w: desk("desk:stats:subscribers")(w) + "?days=365",
+        WRITER_ONLY,
+    ),
+    Page("stats-posts", desk("desk:stats:posts"), WRITER_ONLY),
+    Page("stats-post", desk("desk:stats:post", lambda w: w.podcast.id), WRITER_ONLY),
+    Page("stats-traffic", desk("desk:stats:traffic"), WRITER_ONLY),
+    Page(
+        "stats-subscriber-detail",
+        desk("desk:subscriber_detail", lambda w: w.subscription.id),
+        WRITER_ONLY,
+    ),
     Page("mail-list", at("delivery:mail_list"), WRITER_ONLY),
     Page("mail-detail", at("delivery:mail_detail", lambda w: w.mail), WRITER_ONLY),
 ]
@@ -386,18 +413,18 @@ def check_page(page, url: str, spec: Page, shot) -> None:
         save_screenshot(page, shot)
 
 
-@pytest.mark.parametrize("size", list(WIDTHS))
-@pytest.mark.parametrize("role", [VISITOR, SUBSCRIBER, WRITER])
-def test_every_page_has_no_axe_violation(
-    browser, live_server, world, tmp_path, subtests, role, size
-):
+# The writer's dashboard, checked by a test of its own so `-k stats` runs just these.
+STATS_PAGES = [spec for spec in PAGES if spec.name.startswith("stats-")]
+
+
+def check_pages(browser, live_server, world, tmp_path, subtests, role, size, pages) -> None:
     w, h = WIDTHS[size]
     context = browser.new_context(bypass_csp=True, viewport={"width": w, "height": h})
     page = context.new_page()
     if role != VISITOR:
         sign_in(page, live_server, world.writer if role == WRITER else world.subscriber)
     try:
-        for spec in PAGES:
+        for spec in pages:
             if role not in spec.roles:
                 continue
             with subtests.test(page=spec.name):
@@ -405,3 +432,17 @@ def test_every_page_has_no_axe_violation(
                 check_page(page, live_server.url + spec.url(world), spec, shot)
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("size", list(WIDTHS))
+@pytest.mark.parametrize("role", [VISITOR, SUBSCRIBER, WRITER])
+def test_every_page_has_no_axe_violation(
+    browser, live_server, world, tmp_path, subtests, role, size
+):
+    pages = [spec for spec in PAGES if spec not in STATS_PAGES]
+    check_pages(browser, live_server, world, tmp_path, subtests, role, size, pages)
+
+
+@pytest.mark.parametrize("size", list(WIDTHS))
+def test_stats_pages_have_no_axe_violation(browser, live_server, world, tmp_path, subtests, size):
+    check_pages(browser, live_server, world, tmp_path, subtests, WRITER, size, STATS_PAGES)

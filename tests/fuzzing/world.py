@@ -301,5 +301,8 @@ def build_world(data_dir, media_root) -> World:
                 home_card_title, name, accent
             ),
             ("posts:social_card", "version"): social_cards.card_version(post.title, name, accent),
+            # The dashboard: a published post's numbers, and one of its CSV tables.
+            ("desk:stats:post", "post_id"): post.id,
+            ("desk:stats:export", "table"): "posts",
         },
     )

@@ -126,7 +126,7 @@ def test_a_signed_in_reader_subscribes_in_one_click(client, publication, other, 
     assert (subscription.publication, subscription.status, subscription.source) == (
         other,
         "active",
-        "website",
+        "recommendation",  # the stats count where subscribers came from
     )
     assert subscription.confirmed_at is not None
 

@@ -2,14 +2,14 @@
 
 from ninja import NinjaAPI
 
-from masthead.api.endpoints import comments, notes, posts, sends, subscribers
+from masthead.api.endpoints import comments, notes, posts, sends, stats, subscribers
 from masthead.api.errors import install_handlers
 
 PROBLEM_JSON = "application/problem+json"
 DESCRIPTION = (
     "Read a publication's posts, notes and comments anonymously, with the same rules as its "
     "pages; with an API key created in the desk (Authorization: Bearer mh_…), manage posts "
-    "and subscribers and read sends. Errors are application/problem+json."
+    "and subscribers, read sends and the dashboard's numbers. Errors are application/problem+json."
 )
 
 
@@ -35,5 +35,5 @@ api = MastheadApi(
     openapi_url="/openapi.json",
 )
 install_handlers(api)
-for module in (posts, comments, notes, subscribers, sends):
+for module in (posts, comments, notes, subscribers, sends, stats):
     api.add_router("/", module.router)

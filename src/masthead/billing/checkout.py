@@ -106,12 +106,13 @@ def paying_subscription(person, publication_id: int) -> PaidSubscription | None:
 
 
 def subscribe(
-    person, plan: Plan, setup_intent_id: str, *, offer_code: str = ""
+    person, plan: Plan, setup_intent_id: str, *, offer_code: str = "", utm: dict | None = None
 ) -> PaidSubscription:
     """Start paying for `plan` with the card of a confirmed SetupIntent. A free subscriber keeps
     their subscription row; a reader not yet subscribed is subscribed by paying. The reader's
     first paid subscription here starts with the publication's free trial, if it has one; an
-    offer's code applies its coupon (refused when the offer is no longer open)."""
+    offer's code applies its coupon (refused when the offer is no longer open). `utm` holds the
+    UTM parameters the reader landed with, kept on a subscription that paying creates."""
     from masthead.billing import offers  # offers reads this module's UNREACHABLE
 
     if not plan.is_active:
@@ -128,7 +129,7 @@ def subscribe(
     card = confirmed_card(person, setup_intent_id)
     customer = customer_id_for(person)
     trial_days = offers.trial_days_for(person, plan.publication)
-    row = _subscription_row(person, plan)
+    row = _subscription_row(person, plan, utm)
     params: dict = {
         "customer": customer,
         "items": [{"plan": plan.stripe_plan_id}],
@@ -162,7 +163,10 @@ def subscribe(
     return paid
 
 
-def _subscription_row(person, plan: Plan) -> Subscription:
+UTM_FIELDS = ("utm_source", "utm_medium", "utm_campaign")
+
+
+def _subscription_row(person, plan: Plan, utm: dict[str, str] | None = None) -> Subscription:
     row, _ = Subscription.objects.get_or_create(
         publication_id=plan.publication_id,
         person=person,
@@ -170,6 +174,7 @@ def _subscription_row(person, plan: Plan) -> Subscription:
             "status": SubscriptionStatus.ACTIVE,
             "source": SubscriptionSource.WEBSITE,
             "confirmed_at": timezone.now(),
+            **{name: (utm or {}).get(name, "") for name in UTM_FIELDS},
         },
     )
     return row

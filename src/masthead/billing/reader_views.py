@@ -24,6 +24,7 @@ from masthead.billing.reader_forms import CardForm, SwitchPlanForm
 from masthead.billing.receipts import format_money, receipts_of
 from masthead.core.templatetags.masthead import short_date
 from masthead.publications.lookups import get_request_publication
+from masthead.subscriptions.middleware import landing_utm_of
 
 CARD_NOT_SAVED = "Your card was not saved. Enter it again."
 # What paid access opens, in the words of billing.access (its one rule).
@@ -185,7 +186,11 @@ def checkout_page(request, plan_id):
         if form.is_valid():
             try:
                 checkout.subscribe(
-                    request.user, plan, form.cleaned_data["setup_intent"], offer_code=code
+                    request.user,
+                    plan,
+                    form.cleaned_data["setup_intent"],
+                    offer_code=code,
+                    utm=landing_utm_of(request, publication),
                 )
             except checkout.CheckoutRefused as refused:
                 error = str(refused)

@@ -60,18 +60,16 @@ def format_money(amount: Decimal | int, currency: str) -> str:
     return f"{Decimal(amount):,.2f} {currency.upper()}"
 
 
-def _has_paid() -> Q:
+def has_paid() -> Q:
     """A subscription that paid at some point: paying now, or canceled with its end recorded.
     One whose first payment failed (incomplete, incomplete_expired) never counts."""
     return Q(status__in=PAYING_STATUSES) | Q(ended_at__isnull=False, status="canceled")
 
 
-def _paying_at(moment) -> Q:
+def paying_at(moment) -> Q:
     """A subscription that was paying at that past moment: begun and not yet ended."""
     return (
-        _has_paid()
-        & Q(started_at__lte=moment)
-        & (Q(ended_at__isnull=True) | Q(ended_at__gt=moment))
+        has_paid() & Q(started_at__lte=moment) & (Q(ended_at__isnull=True) | Q(ended_at__gt=moment))
     )
 
 
@@ -112,7 +110,7 @@ def revenue_of(publication, *, now=None) -> Revenue:
     ends = [*starts[1:], now]
     monthly = Q(plan__interval=PlanInterval.MONTH)
     yearly = Q(plan__interval__in=[PlanInterval.YEAR, PlanInterval.FOUNDING])
-    ever_paid = _has_paid()
+    ever_paid = has_paid()
     last = len(starts) - 1
     figures = {
         "paying_count": Count("pk", filter=_paying_now(now)),
@@ -127,7 +125,7 @@ def revenue_of(publication, *, now=None) -> Revenue:
             "pk", filter=Q(ended_at__gte=start, ended_at__lt=end) & ever_paid
         )
         # The month under way ends now: its MRR is today's, by the same rule as the total.
-        paying = _paying_now(now) if index == last else _paying_at(end)
+        paying = _paying_now(now) if index == last else paying_at(end)
         figures[f"monthly_{index}"] = _cents(paying, monthly)
         figures[f"yearly_{index}"] = _cents(paying, yearly)
     row = PaidSubscription.objects.filter(

@@ -53,6 +53,7 @@ class Send(models.Model):
     tracked_links = models.JSONField(default=list, blank=True)
     open_count = models.PositiveIntegerField(default=0)  # recipients who opened, once each
     click_count = models.PositiveIntegerField(default=0)  # every click
+    clicker_count = models.PositiveIntegerField(default=0)  # recipients who clicked, once each
 
     class Meta:
         constraints = [

@@ -56,8 +56,12 @@ def record_click(delivery: Delivery, link_index: int) -> None:
     DeliveryEvent.objects.create(
         delivery=delivery, kind=DeliveryEventKind.CLICK, link_index=link_index, created_at=now
     )
-    Delivery.objects.filter(id=delivery.id).update(click_count=F("click_count") + 1)
-    Send.objects.filter(id=delivery.send_id).update(click_count=F("click_count") + 1)
+    is_first = Delivery.objects.filter(id=delivery.id, click_count=0).update(click_count=1)
+    if not is_first:
+        Delivery.objects.filter(id=delivery.id).update(click_count=F("click_count") + 1)
+    Send.objects.filter(id=delivery.send_id).update(
+        click_count=F("click_count") + 1, clicker_count=F("clicker_count") + is_first
+    )
     _mark_opened(delivery, now)  # a click proves an open even when images were blocked
 
 

@@ -18,4 +18,5 @@ urlpatterns = [
     path("<slug:publication_slug>/export/", include("masthead.importers.export_urls")),
     path("<slug:publication_slug>/api/", include("masthead.api.desk_urls")),
     path("<slug:publication_slug>/webhooks/", include("masthead.outbox.urls")),
+    path("<slug:publication_slug>/stats/", include("masthead.stats.urls")),
 ]

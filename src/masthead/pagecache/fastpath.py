@@ -18,6 +18,8 @@ from masthead.pagecache import csrf, http_headers, keys, lookup
 from masthead.pagecache.entries import Entry
 from masthead.pagecache.lookup import FRESH, MISSING, Unavailable
 from masthead.pagecache.serving import LOCK_HANDED_ON
+from masthead.stats import collect
+from masthead.stats.visits import Viewer, viewer_from_environ
 
 STATUS_LINES = {200: "200 OK", 304: "304 Not Modified"}
 
@@ -74,9 +76,11 @@ def answer(
     cookies: str,
     if_none_match: str | None,
     if_modified_since: str | None,
+    viewer: Viewer | None = None,
 ) -> Answer | RenderWithLock | None:
     """The stored page's response, or what Django must do: None renders as usual, a
-    RenderWithLock renders under the lock this request took. `path` is WSGI's PATH_INFO."""
+    RenderWithLock renders under the lock this request took. `path` is WSGI's PATH_INFO.
+    A page sent whole to a `viewer` counts as a view (stats.collect, in memory only)."""
     if not settings.PAGE_CACHE or method not in ("GET", "HEAD"):
         return None
     if any(_cookie(cookies, name) for name in _personal_cookies()):
@@ -93,7 +97,12 @@ def answer(
             state = "stale"
     except Unavailable:
         return None
-    return _respond(method, found.entry, state, cookies, if_none_match, if_modified_since)
+    response = _respond(method, found.entry, state, cookies, if_none_match, if_modified_since)
+    if viewer is not None and method == "GET" and response.status == 200:
+        collect.count_stored_view(
+            found.entry.deps, found.entry.headers, viewer, host=host, path=path, query=query
+        )
+    return response
 
 
 def _respond(method, entry: Entry, state, cookies, if_none_match, if_modified_since) -> Answer:
@@ -134,6 +143,7 @@ class FastPath:
             environ.get("HTTP_COOKIE", ""),
             environ.get("HTTP_IF_NONE_MATCH"),
             environ.get("HTTP_IF_MODIFIED_SINCE"),
+            viewer_from_environ(environ),
         )
         if found is None:
             return self.application(environ, start_response)

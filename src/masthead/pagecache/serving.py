@@ -47,6 +47,9 @@ def cached_page(*, query=(), post_slug_kwarg=None, signed_in=False):
         @wraps(view)
         def wrapper(request, *args, **kwargs):
             post_slug = kwargs.get(post_slug_kwarg) if post_slug_kwarg else None
+            # The stats count the public pages served (stats.middleware.CountViewsMiddleware).
+            request.is_public_page = True
+            request.public_page_post_slug = post_slug or ""
             answer = begin(request, frozenset(query), post_slug, signed_in)
             if isinstance(answer, HttpResponse):
                 return answer

@@ -346,15 +346,18 @@ def remove_recommendation(recommendation: Recommendation) -> None:
 
 
 @transaction.atomic
-def subscribe_signed_in_reader(publication: Publication, person) -> Subscription:
-    """One-click subscribe for a signed-in reader: their address is proven, so no double opt-in."""
+def subscribe_signed_in_reader(
+    publication: Publication, person, *, source: str = SubscriptionSource.WEBSITE
+) -> Subscription:
+    """One-click subscribe for a signed-in reader: their address is proven, so no double opt-in.
+    `source` says where a new subscription came from (the stats count subscribers by it)."""
     from masthead.subscriptions.tasks import send_welcome
 
     now = timezone.now()
     subscription, _ = Subscription.objects.select_for_update().get_or_create(
         publication=publication,
         person=person,
-        defaults={"source": SubscriptionSource.WEBSITE},
+        defaults={"source": source},
     )
     if subscription.status == SubscriptionStatus.ACTIVE:
         return subscription

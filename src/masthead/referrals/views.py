@@ -15,7 +15,7 @@ from masthead.publications.models import Publication
 from masthead.referrals import queries, services
 from masthead.referrals.forms import RecommendationForm, tier_formset
 from masthead.referrals.models import Recommendation
-from masthead.subscriptions.models import SubscriptionStatus
+from masthead.subscriptions.models import SubscriptionSource, SubscriptionStatus
 from masthead.subscriptions.queries import subscription_of
 
 
@@ -65,7 +65,9 @@ def subscribe_recommended(request, recommendation_id):
         recommended_publication__isnull=False,
     )
     target = recommendation.recommended_publication
-    services.subscribe_signed_in_reader(target, request.user)
+    services.subscribe_signed_in_reader(
+        target, request.user, source=SubscriptionSource.RECOMMENDATION
+    )
     messages.success(request, f"You are subscribed to {target.name}.")
     return redirect_to_next(request, reverse("accounts:account"))
 

@@ -5,10 +5,11 @@ Included at /desk/<publication_slug>/subscribers/ inside the `desk` namespace.
 
 from django.urls import path
 
-from masthead.subscriptions import desk_views
+from masthead.subscriptions import desk_detail, desk_views
 
 urlpatterns = [
     path("", desk_views.subscriber_list, name="subscriber_list"),
+    path("<int:subscription_id>/", desk_detail.subscriber_detail, name="subscriber_detail"),
     path("export.csv", desk_views.subscriber_export, name="subscriber_export"),
     path("import/", desk_views.subscriber_import, name="subscriber_import"),
     path(

@@ -17,6 +17,7 @@ class SubscriptionSource(models.TextChoices):
     WEBSITE = "website", "Website"
     IMPORT = "import", "Import"
     REFERRAL = "referral", "Referral"
+    RECOMMENDATION = "recommendation", "Recommendation"
     STAFF = "staff", "Added by staff"
 
 
@@ -31,7 +32,15 @@ class Subscription(models.Model):
         max_length=12, choices=SubscriptionStatus.choices, default=SubscriptionStatus.PENDING
     )
     source = models.CharField(
-        max_length=10, choices=SubscriptionSource.choices, default=SubscriptionSource.WEBSITE
+        max_length=16, choices=SubscriptionSource.choices, default=SubscriptionSource.WEBSITE
+    )
+    # Where the reader came from when they subscribed (stats): the UTM parameters of the page
+    # they landed on, and the post whose page (or email) they subscribed from.
+    utm_source = models.CharField(max_length=100, blank=True)
+    utm_medium = models.CharField(max_length=100, blank=True)
+    utm_campaign = models.CharField(max_length=100, blank=True)
+    attributed_post = models.ForeignKey(
+        "posts.Post", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     # The ?r=CODE the reader arrived with; the Leaderboard resolves it to a referrer.
     referral_code = models.CharField(max_length=32, blank=True)

@@ -33,6 +33,22 @@ class SubscribeOutcome(enum.Enum):
     ALREADY_SUBSCRIBED = "already_subscribed"
 
 
+@dataclass(frozen=True)
+class Attribution:
+    """Where a new subscriber came from (the dashboard's sources): the UTM parameters of the
+    page they landed on, and the post whose page they subscribed from."""
+
+    utm_source: str = ""
+    utm_medium: str = ""
+    utm_campaign: str = ""
+    post_id: int | None = None
+
+
+NO_ATTRIBUTION = Attribution()
+# Links from a publication's recommendations carry it (templates/referrals/_recommendations.html).
+RECOMMENDATION_MEDIUM = "recommendation"
+
+
 def subscribe(
     publication: Publication,
     email: str,
@@ -40,26 +56,41 @@ def subscribe(
     client: str,
     referral_code: str = "",
     source: str = SubscriptionSource.WEBSITE,
+    attribution: Attribution = NO_ATTRIBUTION,
 ) -> SubscribeOutcome:
-    """Start a subscription (or restart an ended one) and email a confirmation link."""
+    """Start a subscription (or restart an ended one) and email a confirmation link. The
+    attribution is recorded on a new subscription only: an old one keeps where it came from."""
     check_rate("subscribe-client", client, settings.SUBSCRIBE_RATE_PER_CLIENT)
     email = normalize_email(email)
+    if (
+        source == SubscriptionSource.WEBSITE
+        and not referral_code  # a referral stays a referral
+        and attribution.utm_medium == RECOMMENDATION_MEDIUM
+    ):
+        source = SubscriptionSource.RECOMMENDATION
     try:
-        return _subscribe(publication, email, referral_code, source)
+        return _subscribe(publication, email, referral_code, source, attribution)
     except IntegrityError:
         # Two sign-ups for the same address raced; the other one created the row.
-        return _subscribe(publication, email, referral_code, source)
+        return _subscribe(publication, email, referral_code, source, attribution)
 
 
 @transaction.atomic
-def _subscribe(publication, email, referral_code, source) -> SubscribeOutcome:
+def _subscribe(publication, email, referral_code, source, attribution) -> SubscribeOutcome:
     from masthead.subscriptions.tasks import send_confirmation
 
     person = get_or_create_person(email)
     subscription, created = Subscription.objects.select_for_update().get_or_create(
         publication=publication,
         person=person,
-        defaults={"source": source, "referral_code": referral_code},
+        defaults={
+            "source": source,
+            "referral_code": referral_code,
+            "utm_source": attribution.utm_source,
+            "utm_medium": attribution.utm_medium,
+            "utm_campaign": attribution.utm_campaign,
+            "attributed_post_id": attribution.post_id,
+        },
     )
     if subscription.status == SubscriptionStatus.ACTIVE:
         _tell_already_subscribed(subscription)

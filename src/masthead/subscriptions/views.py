@@ -1,8 +1,11 @@
 """Subscribe, confirm, unsubscribe (RFC 8058 one-click) and resubscribe."""
 
+import contextlib
+
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
@@ -13,10 +16,11 @@ from masthead.accounts.tokens import BadToken
 from masthead.billing import plans, reader_views
 from masthead.core.addresses import readable_address
 from masthead.core.ratelimit import RateLimited, client_address
+from masthead.posts.queries import get_published_post
 from masthead.publications.lookups import get_request_publication
 from masthead.subscriptions import services
 from masthead.subscriptions.forms import SubscribeForm
-from masthead.subscriptions.middleware import referral_code_of
+from masthead.subscriptions.middleware import landing_utm_of, referral_code_of
 
 # One answer for every address, whatever its state (new, waiting, just sent, already
 # subscribed), so that the form tells nobody who subscribes; the email says the rest.
@@ -38,6 +42,7 @@ def subscribe(request):
                 email,
                 client=client_address(request),
                 referral_code=referral_code_of(request),
+                attribution=_attribution_of(request, publication, form.cleaned_data["post"]),
             )
         except RateLimited as error:
             form.add_error(None, str(error))
@@ -46,6 +51,16 @@ def subscribe(request):
         return render(request, "subscriptions/subscribe_done.html", {"message": message})
     status = 400 if request.method == "POST" else 200
     return _subscribe_page(request, publication, form, status=status)
+
+
+def _attribution_of(request, publication, post_slug: str) -> services.Attribution:
+    """The landing page's UTM parameters and the post the form was on (this publication's
+    published posts only; an unknown slug is ignored)."""
+    post_id = None
+    if post_slug:
+        with contextlib.suppress(Http404):
+            post_id = get_published_post(publication, post_slug).id
+    return services.Attribution(**landing_utm_of(request, publication), post_id=post_id)
 
 
 def _subscribe_page(request, publication, form, *, status: int):

@@ -7,6 +7,8 @@ On top of `db_worker` it
   and when the database comes back: a killed worker leaves no send waiting for a manual resume;
   imports and exports whose worker died are queued again then too (importers.recovery), and
   webhook deliveries that are due are sent (outbox.services.dispatch_pending);
+- rebuilds the stats rollups of today and yesterday every STATS_ROLLUP_SECONDS (default 300),
+  so the dashboard is current within minutes; a failed rollup is logged and the worker goes on;
 - survives losing the database (a PostgreSQL restart, a network cut): instead of crashing on
   the error it closes its connections, waits and carries on; a task cut short by the error is
   marked failed by the next recovery and its send continues.
@@ -18,6 +20,7 @@ import os
 import random
 import time
 
+from django.conf import settings
 from django.core.management.base import CommandError
 from django.db import InterfaceError, InternalError, OperationalError
 from django.tasks import TaskResultStatus
@@ -39,8 +42,10 @@ from masthead.delivery.services.workers import (
 )
 from masthead.importers.recovery import requeue_abandoned_runs
 from masthead.outbox.services import dispatch_pending
+from masthead.stats.rollups import rebuild_recent
 
 logger = logging.getLogger("masthead.worker")
+
 
 # Losing the database, a full disk, a database turned read-only (InternalError on PostgreSQL).
 DATABASE_ERRORS = (OperationalError, InterfaceError, InternalError)
@@ -52,6 +57,7 @@ class Worker(db_worker.Worker):
         self.recover_every = recover_every
         self.reconnect_delay = reconnect_delay
         self.next_recovery_at = 0.0  # monotonic; recover at once on start
+        self.next_rollup_at = 0.0  # monotonic; roll up the stats at once on start
 
     def run(self) -> None:
         logger.info("Starting worker %s", self.worker_id)
@@ -98,6 +104,8 @@ class Worker(db_worker.Worker):
             # Webhook deliveries due (a retry's time came, or a worker died holding one).
             dispatch_pending(time_budget_seconds=5)
             self.next_recovery_at = time.monotonic() + self.recover_every
+        if time.monotonic() >= self.next_rollup_at:
+            self.roll_up_stats()
         task_result, is_retrieved = self.claim_task()
         if task_result is not None:
             self.run_task(task_result)
@@ -109,6 +117,16 @@ class Worker(db_worker.Worker):
         if self.running and task_result is None:
             time.sleep(self.interval)
         return True
+
+    def roll_up_stats(self) -> None:
+        """Rebuild the stats of today and yesterday; a failure waits for the next round."""
+        seconds = settings.STATS_ROLLUP_SECONDS
+        self.next_rollup_at = time.monotonic() + seconds
+        try:
+            # Another worker's rollup of the last half period is fresh enough.
+            rebuild_recent(skip_fresher_than=seconds / 2)
+        except Exception:
+            logger.exception("Could not roll up the stats; trying again in %s s", seconds)
 
     def run_task(self, db_task_result: DBTaskResult) -> None:
         super().run_task(db_task_result)
