@@ -38,6 +38,22 @@ def test_demo_readers_are_confirmed_subscribers():
     assert active.count() == len(content.READER_NAMES)
 
 
+def test_demo_stats_draw_the_readers_arriving_over_its_history():
+    from masthead.demo.services import DEMO_HISTORY_DAYS
+    from masthead.stats.models import DailyPublicationStats
+
+    publication = load_demo_publication()
+
+    days = list(
+        DailyPublicationStats.objects.filter(publication=publication)
+        .order_by("day")
+        .values_list("total", "gained")
+    )
+    assert len(days) == DEMO_HISTORY_DAYS + 1
+    assert days[0][0] < days[-1][0] == len(content.READER_NAMES)
+    assert sum(gained for _, gained in days) == len(content.READER_NAMES)
+
+
 def test_loading_the_demo_twice_duplicates_nothing():
     load_demo_publication()
     tables = (

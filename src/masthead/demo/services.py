@@ -3,6 +3,7 @@
 import datetime as dt
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.text import slugify
 
 from masthead.accounts.models import Person
@@ -17,7 +18,12 @@ from masthead.posts.services import create_post, publish_post
 from masthead.publications.models import Membership, Publication, Role
 from masthead.referrals.models import Referral, RewardKind, RewardTier
 from masthead.referrals.services import referral_code_for, save_reward_tiers
+from masthead.stats.models import RollupRun
+from masthead.stats.rollups import rebuild_day
+from masthead.stats.rollups.days import local_today
 from masthead.subscriptions.models import Subscription, SubscriptionSource, SubscriptionStatus
+
+DEMO_HISTORY_DAYS = 120  # how far back the demo readers' subscriptions go
 
 
 def reader_email(index: int) -> str:
@@ -52,25 +58,43 @@ def load_demo_publication() -> Publication:
         ensure_engagement(post, readers, like_count, comment_count)
     load_demo_notes(publication)  # after the posts: notes link to and restack the newest one
     load_demo_chat(publication)  # marked announced: loading emails no demo subscriber
+    backfill_demo_stats(publication)
     return publication
 
 
 def subscribe_demo_readers(publication, readers) -> None:
-    """The demo readers are confirmed subscribers, so the desk and newsletters have an audience."""
+    """The demo readers are confirmed subscribers, so the desk and newsletters have an audience.
+    They joined over the last months, a few at a time, so the Stats pages draw a history."""
+    now = timezone.now()
     Subscription.objects.bulk_create(
         [
             Subscription(
                 publication=publication,
                 person=reader,
                 status=SubscriptionStatus.ACTIVE,
-                source=SubscriptionSource.IMPORT,
-                created_at=publication.created_at,
-                confirmed_at=publication.created_at,
+                source=SubscriptionSource.IMPORT if index < 10 else SubscriptionSource.WEBSITE,
+                created_at=now - dt.timedelta(days=joined_days_ago(index, len(readers))),
+                confirmed_at=now - dt.timedelta(days=joined_days_ago(index, len(readers))),
             )
-            for reader in readers
+            for index, reader in enumerate(readers)
         ],
         ignore_conflicts=True,
     )
+
+
+def joined_days_ago(index: int, count: int) -> int:
+    """The first ten readers came with an import a year ago; the others one every few days."""
+    return DEMO_HISTORY_DAYS if index < 10 else (count - index) * DEMO_HISTORY_DAYS // count
+
+
+def backfill_demo_stats(publication) -> None:
+    """Build the Stats pages' daily numbers of the demo's history once (the worker keeps today's
+    current from then on)."""
+    if RollupRun.objects.filter(publication=publication).exists():
+        return
+    today = local_today(publication)
+    for days_ago in range(DEMO_HISTORY_DAYS, -1, -1):
+        rebuild_day(publication, today - dt.timedelta(days=days_ago))
 
 
 # (index of the referrer in READER_NAMES, indexes of the readers they brought)
