@@ -179,10 +179,10 @@ def build_world() -> SimpleNamespace:
     chat_thread = ChatMessage.objects.get(client_id="demo-chat-question")
     make_showcase_stats(publication, [covered, paid, podcast])
     subscription = Subscription.objects.get(publication=publication, person=subscriber)
-    SubscriberActivity.objects.create(
-        subscription=subscription, publication=publication, stars=3, opens_30d=4, clicks_30d=1,
+    SubscriberActivity.objects.update_or_create(
+        subscription=subscription, defaults=dict(publication=publication, stars=3, opens_30d=4, clicks_30d=1,
         emails_30d=5, first_engaged_at=timezone.now() - dt.timedelta(days=200),
-        last_engaged_at=timezone.now() - dt.timedelta(days=2),
+        last_engaged_at=timezone.now() - dt.timedelta(days=2)),
     )  # fmt: skip
     return SimpleNamespace(
         publication=publication,

@@ -128,12 +128,21 @@ COUNTRIES = ["US", "GB", "DE", "FR", "NL", "CA", "AU", "SE", "", "ES", "IT", "JP
 DEVICES = ["mobile", "desktop", "tablet", "other"]
 
 
+def _of(table, publication) -> dict:
+    if table is PostLinkClicks:
+        return {"post__publication": publication}
+    return {"publication": publication}
+
+
 def make_showcase_stats(publication, posts: list, history_days: int = 400) -> None:
     """A year of believable rollup rows for the given posts, to look at in a browser: steady
     growth with a weekly rhythm, spikes on the days a post went out, a few sources."""
     import random
 
     rng = random.Random(17)
+    for table in (DailyPublicationStats, DailySourceStats, DailyTraffic, DailyPostStats,
+                  PostTotals, PostLinkClicks, RollupRun):  # fmt: skip
+        table.objects.filter(**_of(table, publication)).delete()  # e.g. the demo's own
     today = today_of(publication)
     post_days = {today - dt.timedelta(days=offset) for offset in range(3, history_days, 7)}
     total, paid = 800, 40
