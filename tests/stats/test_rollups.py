@@ -464,3 +464,26 @@ def test_rebuild_recent_skips_publications_rolled_up_moments_ago(world):
     assert rebuild_recent(NOW, skip_fresher_than=60) == 0
     RollupRun.objects.update(finished_at=NOW - dt.timedelta(days=1))
     assert rebuild_recent(NOW, skip_fresher_than=60) == 2
+
+
+def test_activity_keeps_an_old_first_engagement_and_moves_the_last_one():
+    publication = make_publication()
+    reader = subscribe(publication, confirmed_at=utc(1, 12) - dt.timedelta(days=200))
+    old_send = make_send(make_post(publication, "Old"), [], 1)
+    long_ago = utc(1, 12) - dt.timedelta(days=100)
+    deliver(old_send, reader, sent_at=long_ago, opened_at=long_ago + dt.timedelta(hours=1))
+    rebuild_day(publication, DAY, now=NOW, with_activity=True)
+    first = SubscriberActivity.objects.get(subscription=reader)
+    assert first.first_engaged_at == first.last_engaged_at == long_ago + dt.timedelta(hours=1)
+    assert (first.emails_30d, first.stars) == (0, 0)  # nothing sent in the last 30 days
+
+    new_send = make_send(make_post(publication, "New"), [], 1)
+    deliver(new_send, reader, sent_at=utc(15, 14), opened_at=utc(15, 15))
+    rebuild_day(publication, DAY, now=NOW, with_activity=True)
+
+    again = SubscriberActivity.objects.get(subscription=reader)
+    assert (again.first_engaged_at, again.last_engaged_at) == (
+        long_ago + dt.timedelta(hours=1),  # kept, though older than the window read now
+        utc(15, 15),
+    )
+    assert (again.emails_30d, again.opens_30d, again.stars) == (1, 1, 4)

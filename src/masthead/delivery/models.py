@@ -105,7 +105,12 @@ class Delivery(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["send", "email"], name="delivery_once_per_address"),
         ]
-        indexes = [models.Index(fields=["send", "state", "id"], name="delivery_claim_idx")]
+        indexes = [
+            models.Index(fields=["send", "state", "id"], name="delivery_claim_idx"),
+            # The stats' daily rollups read a day's sends and opens by time.
+            models.Index(fields=["sent_at"], name="delivery_sent_at_idx"),
+            models.Index(fields=["opened_at"], name="delivery_opened_at_idx"),
+        ]
 
     def __str__(self):
         return f"{self.email} ({self.state})"
@@ -158,7 +163,10 @@ class DeliveryEvent(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        indexes = [models.Index(fields=["delivery", "kind"], name="delivery_event_idx")]
+        indexes = [
+            models.Index(fields=["delivery", "kind"], name="delivery_event_idx"),
+            models.Index(fields=["created_at"], name="delivery_event_time_idx"),  # stats
+        ]
 
     def __str__(self):
         return f"{self.kind} of delivery {self.delivery_id}"

@@ -6,12 +6,13 @@ midnight), so the figures of a given day can be computed again identically:
 - emails_30d: deliveries to the subscription sent in the 30 days before `end`;
 - opens_30d: those of them opened (or clicked: a click proves an open) before `end`;
 - clicks_30d: the clicks on those deliveries;
-- first/last engaged: the earliest and latest open, click, like or comment before `end`.
+- first/last engaged: the earliest and latest open, click, like or comment before `end`
+  (after the first rollup, those of the window widen the stored ones: see subscriber_activity).
 Stars: 0 when no email went out to them in 30 days or they opened none; otherwise 1 to 4 by
 the share of emails opened (under 25 %, under 50 %, under 75 %, 75 % and more), plus one for
 having clicked at least once (at most 5).
 
-Six grouped queries whatever the number of subscribers; the writes replace only the rows
+Seven grouped queries whatever the number of subscribers; the writes replace only the rows
 whose figures changed (a few, five minutes after the last rebuild), so a publication of
 100,000 subscribers does not rewrite 100,000 rows every few minutes.
 """
@@ -59,43 +60,30 @@ def _widen(moments: dict[int, list], key: int, first, last) -> None:
         known[1] = last
 
 
-def subscriber_activity(publication, end) -> dict[int, tuple]:
-    """Each confirmed subscription's FIGURES (pending ones have none), by subscription id:
-    plain tuples, so that only the rows that changed become model instances."""
-    subscriptions = list(
-        Subscription.objects.filter(publication=publication)
-        .exclude(status=SubscriptionStatus.PENDING)
-        .order_by("id")
-        .values_list("id", "person_id")
-    )
-    since = end - WINDOW
-    in_window = Q(sent_at__gte=since, sent_at__lt=end)
-    opened = Q(opened_at__isnull=False, opened_at__lt=end)
-    email = {
-        row["subscription"]: row
-        for row in Delivery.objects.filter(
-            send__publication=publication, subscription__isnull=False
-        )
-        .filter(in_window | opened)
-        .values("subscription")
-        .annotate(
-            emails=Count("pk", filter=in_window),
-            opens=Count("pk", filter=in_window & (opened | Q(click_count__gt=0))),
-            clicks=Coalesce(Sum("click_count", filter=in_window), 0),
-            first_open=Min("opened_at", filter=opened),
-            last_open=Max("opened_at", filter=opened),
-        )
-        .order_by()
-    }
+def _engagement_moments(publication, since, end) -> tuple[dict[int, list], dict[int, list]]:
+    """The first and last open and click in [since, end) by subscription, and the first and
+    last like and comment by person (since None: all history), in four grouped queries."""
     moments: dict[int, list] = {}
-    for subscription_id, row in email.items():
-        _widen(moments, subscription_id, row["first_open"], row["last_open"])
+    after = {} if since is None else {"__gte": since}
+
+    def between(field: str) -> dict:
+        return {f"{field}__lt": end, **{f"{field}{op}": value for op, value in after.items()}}
+
+    for row in (
+        Delivery.objects.filter(
+            send__publication=publication, subscription__isnull=False, **between("opened_at")
+        )
+        .values("subscription")
+        .annotate(first=Min("opened_at"), last=Max("opened_at"))
+        .order_by()
+    ):
+        _widen(moments, row["subscription"], row["first"], row["last"])
     for row in (
         DeliveryEvent.objects.filter(
             kind=DeliveryEventKind.CLICK,
-            created_at__lt=end,
             delivery__send__publication=publication,
             delivery__subscription__isnull=False,
+            **between("created_at"),
         )
         .values("delivery__subscription")
         .annotate(first=Min("created_at"), last=Max("created_at"))
@@ -106,20 +94,59 @@ def subscriber_activity(publication, end) -> dict[int, tuple]:
     for model in (Like, Comment):
         for row in (
             model.objects.filter(
-                post__publication=publication, person__isnull=False, created_at__lt=end
+                post__publication=publication, person__isnull=False, **between("created_at")
             )
             .values("person")
             .annotate(first=Min("created_at"), last=Max("created_at"))
             .order_by()
         ):
             _widen(by_person, row["person"], row["first"], row["last"])
+    return moments, by_person
+
+
+def subscriber_activity(publication, end) -> dict[int, tuple]:
+    """Each confirmed subscription's FIGURES (pending ones have none), by subscription id:
+    plain tuples, so that only the rows that changed become model instances.
+
+    The first rollup of a publication reads its whole history for the first and last
+    engagement; later ones read only the 30-day window (indexed by time) and widen the moments
+    already stored, so a rebuild every few minutes never reads years of opens again."""
+    subscriptions = list(
+        Subscription.objects.filter(publication=publication)
+        .exclude(status=SubscriptionStatus.PENDING)
+        .order_by("id")
+        .values_list("id", "person_id")
+    )
+    since = end - WINDOW
+    in_window = Q(sent_at__gte=since, sent_at__lt=end)
+    email = {
+        row["subscription"]: row
+        for row in Delivery.objects.filter(
+            in_window, send__publication=publication, subscription__isnull=False
+        )
+        .values("subscription")
+        .annotate(
+            emails=Count("pk"),
+            opens=Count("pk", filter=Q(opened_at__lt=end) | Q(click_count__gt=0)),
+            clicks=Coalesce(Sum("click_count"), 0),
+        )
+        .order_by()
+    }
+    stored = {
+        row[0]: [row[1], row[2]]
+        for row in SubscriberActivity.objects.filter(publication=publication).values_list(
+            "subscription_id", "first_engaged_at", "last_engaged_at"
+        )
+    }
+    moments, by_person = _engagement_moments(publication, since if stored else None, end)
     figures = {}
     for subscription_id, person_id in subscriptions:
         counts = email.get(subscription_id, {})
         emails, opens = counts.get("emails", 0), counts.get("opens", 0)
         clicks = counts.get("clicks", 0)
-        if person_id in by_person:
-            _widen(moments, subscription_id, *by_person[person_id])
+        for known in (stored.get(subscription_id), by_person.get(person_id)):
+            if known is not None:
+                _widen(moments, subscription_id, *known)
         first, last = moments.get(subscription_id, (None, None))
         figures[subscription_id] = (
             stars_for(emails, opens, clicks),
