@@ -180,14 +180,18 @@ def date_labels(days: list[dt.date]) -> list[DateLabel]:
 def _scale(lowest: int, highest: int) -> tuple[float, float]:
     """A round bottom and top, four round steps apart: zero at the bottom unless every value
     sits far above it (a list of thousands growing by tens would otherwise be a flat line)."""
+    # The values are counts: every step of the scale is a whole number (no 7.5 readers).
     if highest <= 0:
-        return 0.0, 1.0
+        return 0.0, 4.0
     if lowest <= highest * 0.6 or highest <= 20:
-        return 0.0, nice_ceiling(float(highest))
-    step = nice_ceiling((highest - lowest) / 3.5 or 1)
+        top = nice_ceiling(float(highest))
+        while top % 4:  # 30 would step by 7.5: take the next round top, 40
+            top = nice_ceiling(top * 1.01)
+        return 0.0, float(top)
+    step = math.ceil(nice_ceiling((highest - lowest) / 3.5 or 1))
     bottom = math.floor(lowest / step) * step
     while bottom + 4 * step < highest:
-        step = nice_ceiling(step * 1.05)
+        step = math.ceil(nice_ceiling(step * 1.05))
         bottom = math.floor(lowest / step) * step
     return float(bottom), float(bottom + 4 * step)
 
