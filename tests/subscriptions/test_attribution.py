@@ -153,8 +153,14 @@ def test_a_referral_stays_a_referral_when_it_also_came_by_a_recommendation(clien
     client.get("/?r=FRIEND42&utm_source=someone&utm_medium=recommendation")
     subscription = subscribe(client)
     assert subscription.referral_code == "FRIEND42"
-    assert subscription.source == SubscriptionSource.WEBSITE
+    assert subscription.source == SubscriptionSource.REFERRAL
     assert subscription.utm_medium == "recommendation"
+
+
+def test_a_referral_link_alone_makes_a_referral(client, publication):
+    client.get("/?r=FRIEND42")
+    subscription = subscribe(client)
+    assert (subscription.referral_code, subscription.source) == ("FRIEND42", "referral")
 
 
 def test_an_outside_recommendation_link_is_left_as_it_is(client, publication):

@@ -62,11 +62,9 @@ def subscribe(
     attribution is recorded on a new subscription only: an old one keeps where it came from."""
     check_rate("subscribe-client", client, settings.SUBSCRIBE_RATE_PER_CLIENT)
     email = normalize_email(email)
-    if (
-        source == SubscriptionSource.WEBSITE
-        and not referral_code  # a referral stays a referral
-        and attribution.utm_medium == RECOMMENDATION_MEDIUM
-    ):
+    if source == SubscriptionSource.WEBSITE and referral_code:
+        source = SubscriptionSource.REFERRAL  # a reader's referral link brought them
+    elif source == SubscriptionSource.WEBSITE and attribution.utm_medium == RECOMMENDATION_MEDIUM:
         source = SubscriptionSource.RECOMMENDATION
     try:
         return _subscribe(publication, email, referral_code, source, attribution)
