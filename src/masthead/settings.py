@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "masthead.outbox",
     "masthead.pagecache",
     "masthead.stats",
+    "masthead.revisions",
 ]
 
 MIDDLEWARE = [

@@ -14,7 +14,7 @@ from tests import factories
 from tests.serving.asgi_client import request as asgi_request
 from tests.stats.collecting import BROWSER, IPHONE, fresh_collector, visit
 
-pytestmark = pytest.mark.django_db
+pytestmark = pytest.mark.django_db(transaction=True)  # the WSGI handler closes connections
 
 
 @pytest.fixture

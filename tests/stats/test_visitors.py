@@ -13,7 +13,7 @@ from masthead.stats.models import PageHit, VisitorSalt
 from masthead.stats.visits import Viewer
 from tests.stats.collecting import BROWSER, IPHONE, fresh_collector, visit
 
-pytestmark = pytest.mark.django_db
+pytestmark = pytest.mark.django_db(transaction=True)  # the WSGI handler closes connections
 
 
 @pytest.fixture

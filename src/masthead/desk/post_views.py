@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
 from django.core.handlers.wsgi import get_script_name
+from django.db import transaction
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -37,6 +38,9 @@ from masthead.posts import services
 from masthead.posts.models import Audience, Post, PostKind, PostStatus
 from masthead.posts.paywall import PAYWALL_MARKER, PaywallSplit, split_at_paywall
 from masthead.publications.links import publication_root, site_path
+from masthead.revisions import queries as revision_queries
+from masthead.revisions import services as revisions
+from masthead.revisions.models import RevisionKind
 
 
 def _page_number(request) -> int:
@@ -68,6 +72,7 @@ def _editor_urls(publication_slug: str, post=None) -> dict:
         "action": reverse("desk:post_edit", args=args),
         "autosave": reverse("desk:post_autosave", args=args),
         "reader_preview": reverse("desk:post_preview", args=args),
+        "revisions": reverse("desk:post_revisions", args=args),
         "unpublish": reverse("desk:post_unpublish", args=args),
         "delete": reverse("desk:post_delete", args=args),
     }
@@ -111,8 +116,19 @@ def _editor_kind(form, post) -> str:
     return post.kind if post is not None else PostKind.POST
 
 
-def _render_editor(request, membership, form, post=None, *, is_previewing=False):
-    """The editor page; a bound form with errors answers 400, unless the writer only previews."""
+def _content_version(request, form, post) -> int:
+    """The version the page says it started from: as submitted (a refused save keeps the one
+    its text started from), else the post's latest revision's."""
+    if form.is_bound:
+        sent = revisions.parse_version(request.POST.get("content_version"))
+        if sent is not None:
+            return sent
+    return revision_queries.current_version(post) if post is not None else 0
+
+
+def _render_editor(request, membership, form, post=None, *, is_previewing=False, conflict=None):
+    """The editor page; a bound form with errors answers 400, unless the writer only previews;
+    a save refused because someone saved since (`conflict`) answers 409, keeping both texts."""
     publication = membership.publication
     body = form.data.get("body_markdown", "") if form.is_bound else (post and post.body_markdown)
     body = str(body or "")[:MAX_BODY_CHARS]
@@ -132,6 +148,8 @@ def _render_editor(request, membership, form, post=None, *, is_previewing=False)
         emailed, split = post, split_at_paywall(body)
     has_errors = form.is_bound and bool(form.errors)
     status = 400 if has_errors and not is_previewing else 200
+    if conflict is not None:
+        status = 409
     context = {
         "desk_publication": publication,
         "membership": membership,
@@ -153,6 +171,8 @@ def _render_editor(request, membership, form, post=None, *, is_previewing=False)
         "max_upload_bytes": settings.MAX_IMAGE_UPLOAD_BYTES,
         "is_autosaved": post is None or post.status != PostStatus.PUBLISHED,
         "show_error_summary": has_errors and not is_previewing,
+        "content_version": _content_version(request, form, post),
+        "conflict": conflict,
         "recipient_count": (
             newsletter_recipient_count(publication)
             if post is not None and post.status != PostStatus.PUBLISHED
@@ -187,7 +207,15 @@ def _ask_to_choose_image_again(form) -> None:
             )
 
 
-def _create_draft(request, publication, content: services.PostContent):
+def _create_draft(request, publication, content: services.PostContent, *, kind=RevisionKind.SAVE):
+    """The new post and its first revision, together."""
+    with transaction.atomic():
+        post = _create_post(request, publication, content)
+        revisions.record_revision(post, request.user, kind=kind)
+    return post
+
+
+def _create_post(request, publication, content: services.PostContent):
     return services.create_post(
         publication,
         [request.user],
@@ -238,26 +266,15 @@ def post_edit(request, publication_slug, post_id):
         return _confirm_send(request, membership, form, post)
     if form.is_valid():
         action = form.cleaned_data["action"]
-        send_email = form.cleaned_data["send_email"]
         content, stored = _store_image(form, publication, form.content())
         try:
-            if action == Action.PUBLISH:
-                services.publish_post(post, send_email=send_email, content=content)
-                note = "Published. Readers can see it now."
-            elif action == Action.SCHEDULE:
-                services.schedule_post(
-                    post, form.cleaned_data["publish_at"], send_email=send_email, content=content
-                )
-                note = (
-                    f"Scheduled for {moment(post.published_at)}"
-                    f" ({timezone.get_current_timezone_name()})."
-                )
-            elif post.status == PostStatus.PUBLISHED:
-                services.update_post(post, content)
-                note = "Post updated. Readers see the new version."
-            else:
-                services.save_draft(post, content)
-                note = "Image inserted and saved." if stored else "Saved."
+            with revisions.saving(post, request.user, kind=RevisionKind.SAVE, **_base(request)):
+                note = _save_from_editor(post, form, content, stored)
+        except revisions.RevisionConflict as conflict:
+            if stored is not None:
+                default_storage.delete(stored.name)  # nothing was saved, so nothing refers to it
+            _ask_to_choose_image_again(form)
+            return _render_editor(request, membership, form, post, conflict=conflict.latest)
         except services.PostError as error:
             _refuse_form(form, error, stored)
         else:
@@ -267,6 +284,35 @@ def post_edit(request, publication_slug, post_id):
             return redirect("desk:post_edit", publication.slug, post.id)
     _ask_to_choose_image_again(form)
     return _render_editor(request, membership, form, post)
+
+
+def _base(request) -> dict:
+    """The version a save started from, and whether the writer chose to save over a newer one."""
+    return {
+        "base_version": revisions.parse_version(request.POST.get("content_version")),
+        "force": request.POST.get("force_save") == "1",
+    }
+
+
+def _save_from_editor(post, form, content, stored) -> str:
+    """Save, publish or schedule as the editor's button asked; the note that says what happened."""
+    action = form.cleaned_data["action"]
+    send_email = form.cleaned_data["send_email"]
+    if action == Action.PUBLISH:
+        services.publish_post(post, send_email=send_email, content=content)
+        return "Published. Readers can see it now."
+    if action == Action.SCHEDULE:
+        services.schedule_post(
+            post, form.cleaned_data["publish_at"], send_email=send_email, content=content
+        )
+        return (
+            f"Scheduled for {moment(post.published_at)} ({timezone.get_current_timezone_name()})."
+        )
+    if post.status == PostStatus.PUBLISHED:
+        services.update_post(post, content)
+        return "Post updated. Readers see the new version."
+    services.save_draft(post, content)
+    return "Image inserted and saved." if stored else "Saved."
 
 
 def newsletter_recipient_count(publication) -> int:
@@ -284,7 +330,13 @@ def _confirm_send(request, membership, form, post):
     try:
         if data["action"] == Action.SCHEDULE:
             services.check_schedule_time(data["publish_at"])
-        services.save_draft(post, content)
+        with revisions.saving(post, request.user, kind=RevisionKind.SAVE, **_base(request)):
+            services.save_draft(post, content)
+    except revisions.RevisionConflict as conflict:
+        if stored is not None:
+            default_storage.delete(stored.name)
+        _ask_to_choose_image_again(form)
+        return _render_editor(request, membership, form, post, conflict=conflict.latest)
     except services.PostError as error:
         _refuse_form(form, error, stored)
         _ask_to_choose_image_again(form)
@@ -337,6 +389,7 @@ def _error(error: services.PostError) -> JsonResponse:
 
 def _saved(post) -> dict:
     return {
+        "content_version": revision_queries.current_version(post),
         "saved_at": post.updated_at.isoformat(),
         "saved_at_display": timezone.localtime(post.updated_at).strftime("%H:%M"),
         "slug": post.slug,
@@ -355,7 +408,7 @@ def post_autosave_new(request, publication_slug):
         return _form_errors(form)
     content = form.content()
     try:
-        post = _create_draft(request, publication, content)
+        post = _create_draft(request, publication, content, kind=RevisionKind.AUTOSAVE)
     except services.PostError as error:
         return _error(error)
     return JsonResponse({**_saved(post), "urls": _editor_urls(publication.slug, post)}, status=201)
@@ -369,10 +422,32 @@ def post_autosave(request, publication_slug, post_id):
     if not form.is_valid():
         return _form_errors(form)
     try:
-        services.save_draft(post, form.content())
+        with revisions.saving(post, request.user, kind=RevisionKind.AUTOSAVE, **_base(request)):
+            services.save_draft(post, form.content())
+    except revisions.RevisionConflict as conflict:
+        return _conflict(conflict)
     except services.PostError as error:
         return _error(error)
     return JsonResponse(_saved(post))
+
+
+def _conflict(conflict: revisions.RevisionConflict) -> JsonResponse:
+    """A refused autosave: who saved the post since, and when; the page stops autosaving."""
+    latest = conflict.latest
+    return JsonResponse(
+        {
+            "error": conflict.message,
+            "errors": {"__all__": [conflict.message]},
+            "conflict": {
+                "author": latest.author.name if latest.author else "",
+                "saved_at": latest.saved_at.isoformat(),
+                "saved_at_display": timezone.localtime(latest.saved_at).strftime("%H:%M"),
+                "revision": latest.number,
+                "content_version": latest.version,
+            },
+        },
+        status=409,
+    )
 
 
 @login_required

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from masthead.desk import post_views
+from masthead.revisions import views as revision_views
 
 urlpatterns = [
     path("", post_views.post_list, name="post_list"),
@@ -15,4 +16,15 @@ urlpatterns = [
     path("<int:post_id>/preview/", post_views.post_preview, name="post_preview"),
     path("<int:post_id>/unpublish/", post_views.post_unpublish, name="post_unpublish"),
     path("<int:post_id>/delete/", post_views.post_delete, name="post_delete"),
+    path("<int:post_id>/revisions/", revision_views.revision_list, name="post_revisions"),
+    path(
+        "<int:post_id>/revisions/compare/",
+        revision_views.revision_compare,
+        name="post_revisions_compare",
+    ),
+    path(
+        "<int:post_id>/revisions/<int:number>/restore/",
+        revision_views.revision_restore,
+        name="post_revision_restore",
+    ),
 ]

@@ -1,5 +1,6 @@
 // The post editor's conveniences: live preview, autosave of drafts, inserting images and the
-// paywall line where the cursor is, the cover's preview, and asking before emailing everyone. Without this file the editor still works: every button is a
+// paywall line where the cursor is, the cover's preview, asking before emailing everyone, and
+// stopping when someone else saved the post meanwhile (a conflict: nothing is overwritten). Without this file the editor still works: every button is a
 // plain form submit, and the paywall's help text says how to type its line.
 (function () {
   "use strict";
@@ -50,6 +51,7 @@
         if (!response.ok) {
           const error = new Error(answer.error || "Not saved.");
           error.isRefused = true;
+          error.answer = answer;
           throw error;
         }
         return answer;
@@ -108,11 +110,17 @@
     previewSubtitle.textContent = subtitle.value;
   });
 
-  // Autosave: every few seconds, if the content changed since the last save.
+  // Autosave: every few seconds, if the content changed since the last save. Each save sends
+  // the saved version it started from (content_version); when another tab or author saved
+  // since, the server refuses (409) and autosave stops until the writer reloads or keeps theirs.
   let version = 0;
   let savedVersion = 0;
   let isSaving = false;
   let isSubmitting = false;
+  let isInConflict = false;
+  const contentVersion = form.querySelector("[data-content-version]");
+  const conflictActions = form.querySelector("[data-conflict-actions]");
+  const keepMine = form.querySelector("[data-keep-mine]");
 
   function noteChange(event) {
     if (CONTENT_FIELDS.includes(event.target.name)) version += 1;
@@ -141,8 +149,18 @@
     }
   }
 
-  function autosave() {
-    if (!autosaveUrl || isSaving || isSubmitting || version === savedVersion) return;
+  function showConflict(conflict) {
+    isInConflict = true;
+    if (conflictActions) conflictActions.hidden = false;
+    if (keepMine) {
+      keepMine.dataset.author = conflict.author || "someone";
+      keepMine.dataset.savedAt = conflict.saved_at_display || "";
+    }
+  }
+
+  function autosave(isForced) {
+    if (!autosaveUrl || isSaving || isSubmitting) return;
+    if (!isForced && (isInConflict || version === savedVersion)) return;
     if (!title.value.trim()) {
       showSaveStatus("Add a title to save the draft.", false);
       return;
@@ -154,10 +172,18 @@
     data.delete("cover_image"); // the cover is saved with the form, not uploaded every few seconds
     data.delete("remove_cover");
     data.delete("action");
+    if (isForced) data.append("force_save", "1");
     showSaveStatus("Saving…", false);
     send(autosaveUrl, data)
       .then((answer) => {
         savedVersion = sending;
+        if (contentVersion && answer.content_version !== undefined) {
+          contentVersion.value = answer.content_version;
+        }
+        if (isForced) {
+          isInConflict = false;
+          if (conflictActions) conflictActions.hidden = true;
+        }
         showSaveStatus("Saved " + answer.saved_at_display, false);
         if (slug && !slug.value) slug.placeholder = answer.slug;
         if (answer.urls) becomeSavedPost(answer.urls);
@@ -165,13 +191,27 @@
       .catch((error) => {
         // A refused save (say, a taken address) is not retried until the text changes again.
         if (error.isRefused) savedVersion = sending;
+        if (error.answer && error.answer.conflict) {
+          savedVersion = -1; // unsaved: the text still differs from what the server keeps
+          showConflict(error.answer.conflict);
+        }
         showSaveStatus(error.message, true);
       })
       .finally(() => {
         isSaving = false;
       });
   }
-  window.setInterval(autosave, AUTOSAVE_EVERY_MS);
+  window.setInterval(() => autosave(false), AUTOSAVE_EVERY_MS);
+
+  if (keepMine) {
+    keepMine.addEventListener("click", () => {
+      const who = keepMine.dataset.author || "someone";
+      const when = keepMine.dataset.savedAt ? " at " + keepMine.dataset.savedAt : "";
+      const question =
+        "Save your text over the version " + who + " saved" + when + "? Both stay in Revisions.";
+      if (window.confirm(question)) autosave(true);
+    });
+  }
 
   window.addEventListener("beforeunload", (event) => {
     if (!isSubmitting && version !== savedVersion) {

@@ -19,10 +19,10 @@ whose figures changed (a few, five minutes after the last rebuild), so a publica
 
 import datetime as dt
 
-from django.db import connection
 from django.db.models import Count, Max, Min, Q, Sum
 from django.db.models.functions import Coalesce
 
+from masthead.core.db import adapt_datetime, insert_many
 from masthead.delivery.models import Delivery, DeliveryEvent, DeliveryEventKind
 from masthead.engagement.models import Comment, Like
 from masthead.stats.models import SubscriberActivity
@@ -183,38 +183,31 @@ def write_activity(publication, figures: dict[int, tuple], now) -> None:
 
 
 def _insert(publication_id: int, rows: list[tuple[int, tuple]], now) -> None:
-    """INSERT many rows with executemany: a first rollup writes a row per subscriber, and
-    bulk_create spends seconds per 100,000 rows compiling its SQL value by value."""
-    if not rows:
-        return
-    fields = [
-        SubscriberActivity._meta.get_field(name)
-        for name in ("subscription", "publication", "updated_at", *FIGURES)
-    ]
-    quote = connection.ops.quote_name
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(
-        quote(SubscriberActivity._meta.db_table),
-        ", ".join(quote(field.column) for field in fields),
-        ", ".join(["%s"] * len(fields)),
+    """A first rollup writes a row per subscriber: plain tuples through executemany."""
+    updated_at = adapt_datetime(now)
+    insert_many(
+        SubscriberActivity,
+        ("subscription", "publication", "updated_at", *FIGURES),
+        [
+            (
+                subscription_id,
+                publication_id,
+                updated_at,
+                stars,
+                opens,
+                clicks,
+                emails,
+                adapt_datetime(first_engaged_at),
+                adapt_datetime(last_engaged_at),
+            )
+            for subscription_id, (
+                stars,
+                opens,
+                clicks,
+                emails,
+                first_engaged_at,
+                last_engaged_at,
+            ) in rows
+        ],  # fmt: skip
+        batch=WRITE_BATCH,
     )
-    adapt = connection.ops.adapt_datetimefield_value  # what the field would store
-    updated_at = adapt(now)
-
-    def values_of(subscription_id: int, figures: tuple) -> tuple:
-        stars, opens, clicks, emails, first_engaged_at, last_engaged_at = figures
-        return (
-            subscription_id,
-            publication_id,
-            updated_at,
-            stars,
-            opens,
-            clicks,
-            emails,
-            adapt(first_engaged_at),
-            adapt(last_engaged_at),
-        )
-
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), WRITE_BATCH):
-            batch = rows[start : start + WRITE_BATCH]
-            cursor.executemany(sql, [values_of(*row) for row in batch])

@@ -1,0 +1,1 @@
+"""Revisions of posts: every save keeps one; compare two, restore one, refuse stale saves."""
