@@ -36,9 +36,11 @@ from masthead.importers.models import ExportRun, ImportReportLine, ImportRun
 from masthead.notes.services import post_note
 from masthead.outbox.models import WebhookEndpoint
 from masthead.posts.models import Audience, PostStatus
+from masthead.posts.services import PostContent, update_post
 from masthead.publications.models import Role, Section
 from masthead.publications.services import invitation_token, invite
 from masthead.referrals.services import recommend_publication
+from masthead.revisions.services import record_revision
 from masthead.stats.models import SubscriberActivity
 from masthead.subscriptions import importing
 from masthead.subscriptions.models import Subscription, SubscriptionStatus
@@ -128,6 +130,7 @@ def build_world() -> SimpleNamespace:
     thread = post_note(writer, "The tide tables are out for December.", publication=publication)
     post_note(subscriber, "Saving these, thanks!", parent=thread)
     draft = make_post(publication, "A draft in progress", status=PostStatus.DRAFT, author=writer)
+    keep_two_revisions(draft, writer)
     create_send(covered)
     Suppression.objects.create(
         publication=publication, email="gone@example.com", reason=SuppressionReason.HARD_BOUNCE
@@ -263,6 +266,14 @@ class Page:
     is_redirect: bool = False  # the address sends the browser on to the page to check
 
 
+def keep_two_revisions(post, writer) -> None:
+    """Two saves of the draft, for its revision list and their comparison."""
+    record_revision(post, writer)
+    changed = "The boats leave late today.\n\n" + post.body_markdown
+    update_post(post, PostContent(title=post.title, body_markdown=changed))
+    record_revision(post, writer)
+
+
 def at(name: str, *args: Callable[[SimpleNamespace], object], query: str = "") -> Callable:
     return lambda w: reverse(name, args=[arg(w) for arg in args]) + query
 
@@ -340,6 +351,12 @@ PAGES = [
     Page("post-edit-published", desk("desk:post_edit", lambda w: w.covered.id), WRITER_ONLY),
     Page("post-preview", desk("desk:post_preview", lambda w: w.draft.id), WRITER_ONLY),
     Page("post-delete", desk("desk:post_delete", lambda w: w.draft.id), WRITER_ONLY),
+    Page("post-revisions", desk("desk:post_revisions", lambda w: w.draft.id), WRITER_ONLY),
+    Page(
+        "post-revisions-compare",
+        lambda w: reverse("desk:post_revisions_compare", args=[w.slug, w.draft.id]) + "?a=1&b=2",
+        WRITER_ONLY,
+    ),
     Page(
         "send-dialog", desk("desk:post_edit", lambda w: w.draft.id), WRITER_ONLY, open_send_dialog
     ),

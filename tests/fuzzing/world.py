@@ -146,6 +146,7 @@ def build_world(data_dir, media_root) -> World:
     from masthead.publications import social_cards, theme
     from masthead.publications.models import Membership, Role
     from masthead.referrals.services import recommend_publication, referral_code_for
+    from masthead.revisions.services import record_revision
     from masthead.subscriptions import importing
     from masthead.subscriptions.models import Subscription, SubscriptionStatus
     from masthead.subscriptions.services import confirmation_token, unsubscribe_token
@@ -172,6 +173,7 @@ def build_world(data_dir, media_root) -> World:
     post = factories.make_post(publication, "Fuzzed post", author=owner, body=body)
     factories.make_post(publication, "Paid post", author=owner, audience=Audience.PAID)
     draft = factories.make_post(publication, "A draft", author=owner, status=PostStatus.DRAFT)
+    record_revision(draft, owner)  # revision 1: its list, comparison and restore have one
     comment = add_comment(post, reader, "A comment.")
     add_comment(post, owner, "A reply.", comment)
 
@@ -291,6 +293,7 @@ def build_world(data_dir, media_root) -> World:
             ("desk:chat_unmute", "person_id"): muted.id,
             ("discovery:private_feed", "token"): feed_token_for(reader, publication),
             ("discovery:sitemap_section", "section"): "posts",
+            ("desk:post_revision_restore", "number"): 1,
             **{(f"desk:importers:{name}", "run_id"): import_run.id for name in IMPORT_PAGES},
             **{(f"desk:export:{name}", "run_id"): export_run.id for name in ("run", "download")},
             ("billing:gift_redeem", "token"): gifts.gift_token(gift),

@@ -256,6 +256,14 @@ def test_a_save_from_an_older_page_without_the_version_is_not_checked(author_cli
     assert draft.body_markdown == "Mine."
 
 
+@pytest.mark.parametrize("version", ["7", "-3", "junk", str(2**70), "\x00"])
+def test_a_post_without_revisions_saves_whatever_version_is_sent(author_client, draft, version):
+    response = autosave(author_client, draft, version=version, body_markdown="Saved.")
+    assert response.status_code == 200
+    draft.refresh_from_db()
+    assert draft.body_markdown == "Saved."
+
+
 def test_the_editor_carries_the_version_and_links_to_revisions(author_client, draft):
     save(author_client, draft, body_markdown="One.")
     response = author_client.get(edit_url(draft))
@@ -297,3 +305,16 @@ def test_a_colleague_who_is_not_an_author_may_not_restore(client, draft, make_st
     assert client.post(restore_url(draft, 1)).status_code == 403
     draft.refresh_from_db()
     assert draft.body_markdown == "Two."
+
+
+def test_the_list_takes_the_same_queries_for_many_revisions(
+    author_client, draft, make_staff, django_assert_max_num_queries
+):
+    for index in range(30):
+        record_revision(draft, make_staff(Role.ADMIN, f"Editor {index}"))
+
+    with django_assert_max_num_queries(12):
+        response = author_client.get(revisions_url(draft))
+
+    assert response.status_code == 200
+    assert response.content.decode().count("data-revision=") == 30

@@ -65,8 +65,9 @@ def saving(post: Post, author, *, base_version: int | None, kind: str, force: bo
     with transaction.atomic():
         _lock(post)
         latest = latest_revision(post)
-        current = latest.version if latest else 0
-        if base_version is not None and not force and base_version != current:
+        # Before any revision there is nothing to overwrite, whatever version the page claims.
+        is_stale = latest is not None and base_version not in (None, latest.version)
+        if is_stale and not force:
             raise RevisionConflict(latest)
         yield
         record_revision(post, author, kind=kind, base_version=base_version, is_forced=force)
