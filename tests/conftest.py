@@ -2,6 +2,7 @@
 
 import os
 import shutil
+import threading
 
 import pytest
 from django.core.management import call_command
@@ -69,6 +70,67 @@ def empty_page_cache(settings, tmp_path):
     yield
     entries.reset_stores()
     versions.reset_store()
+
+
+class _RequestsInFlight:
+    """The live server's WSGI application, counting the requests it has not finished yet (a
+    response is finished when the server closes it, as Django's request_finished is sent)."""
+
+    def __init__(self, application):
+        self.application = application
+        self.count = 0
+        self.changed = threading.Condition()
+
+    def __call__(self, environ, start_response):
+        with self.changed:
+            self.count += 1
+        try:
+            response = self.application(environ, start_response)
+        except BaseException:
+            self._finished()
+            raise
+        return _ClosingResponse(response, self._finished)
+
+    def _finished(self) -> None:
+        with self.changed:
+            self.count -= 1
+            self.changed.notify_all()
+
+    def wait_until_idle(self, timeout: float) -> None:
+        with self.changed:
+            self.changed.wait_for(lambda: self.count <= 0, timeout=timeout)
+
+
+class _ClosingResponse:
+    def __init__(self, response, finished):
+        self.response = response
+        self.finished = finished
+
+    def __iter__(self):
+        return iter(self.response)
+
+    def close(self):
+        try:
+            if hasattr(self.response, "close"):
+                self.response.close()
+        finally:
+            self.finished()
+
+
+@pytest.fixture(autouse=True)
+def live_server_idle_at_teardown(request):
+    """A test that used the live server ends only when the requests its browser left in
+    flight (a favicon, a late fetch) are answered: on SQLite the server's threads share the
+    test's in-memory database, and the flush that ends a transactional test fails with
+    "database table is locked" while one of them still reads it."""
+    if "live_server" not in request.fixturenames:
+        yield
+        return
+    httpd = request.getfixturevalue("live_server").thread.httpd
+    if not isinstance(httpd.application, _RequestsInFlight):
+        httpd.set_app(_RequestsInFlight(httpd.application))
+    yield
+    httpd.application.wait_until_idle(timeout=30)
 
 
 @pytest.fixture(autouse=True)
