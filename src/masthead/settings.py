@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "masthead.pagecache",
     "masthead.stats",
     "masthead.revisions",
+    "masthead.automations",
 ]
 
 MIDDLEWARE = [

@@ -11,6 +11,10 @@ from masthead.subscriptions.models import Subscription
 class SendKind(models.TextChoices):
     NEWSLETTER = "newsletter", "Newsletter"
     TEST = "test", "Test send"
+    # An automation's email (welcome sequence, paid upgrade, win-back): masthead.automations.
+    AUTOMATION = "automation", "Automation email"
+    # The weekly digest, for readers who chose one email a week instead of each post.
+    DIGEST = "digest", "Weekly digest"
 
 
 class SendState(models.TextChoices):

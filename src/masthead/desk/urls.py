@@ -19,4 +19,7 @@ urlpatterns = [
     path("<slug:publication_slug>/api/", include("masthead.api.desk_urls")),
     path("<slug:publication_slug>/webhooks/", include("masthead.outbox.urls")),
     path("<slug:publication_slug>/stats/", include("masthead.stats.urls")),
+    path("<slug:publication_slug>/sections/", include("masthead.publications.section_desk_urls")),
+    path("<slug:publication_slug>/automations/", include("masthead.automations.desk_urls")),
+    path("<slug:publication_slug>/calendar/", include("masthead.desk.calendar_urls")),
 ]

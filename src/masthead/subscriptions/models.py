@@ -56,6 +56,9 @@ class Subscription(models.Model):
     unsubscribed_at = models.DateTimeField(null=True, blank=True)
     # Tags brought from another platform's export (strings, at most 20 of 40 characters).
     labels = models.JSONField(default=list, blank=True)
+    # The reader chose one email a week (masthead.automations' weekly digest) instead of one
+    # email per post.
+    gets_weekly_digest = models.BooleanField(default=False)
 
     class Meta:
         constraints = [
@@ -78,6 +81,28 @@ class Subscription(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status == SubscriptionStatus.ACTIVE
+
+
+class SectionOptOut(models.Model):
+    """A subscriber who does not want a section's posts by email (they still get the rest)."""
+
+    subscription = models.ForeignKey(
+        Subscription, on_delete=models.CASCADE, related_name="section_opt_outs"
+    )
+    section = models.ForeignKey(
+        "publications.Section", on_delete=models.CASCADE, related_name="opt_outs"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subscription", "section"], name="section_opt_out_once"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.subscription} leaves {self.section}"
 
 
 from masthead.subscriptions.import_models import ImportJob  # noqa: E402,F401

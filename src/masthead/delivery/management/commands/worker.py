@@ -6,7 +6,8 @@ On top of `db_worker` it
 - restarts stalled sends (services.recovery) when it starts, every --recover-every seconds,
   and when the database comes back: a killed worker leaves no send waiting for a manual resume;
   imports and exports whose worker died are queued again then too (importers.recovery), and
-  webhook deliveries that are due are sent (outbox.services.dispatch_pending);
+  webhook deliveries that are due are sent (outbox.services.dispatch_pending), subject tests
+  whose time has come pick their winner and automation emails now due are queued;
 - rebuilds the stats rollups of today and yesterday every STATS_ROLLUP_SECONDS (default 300),
   so the dashboard is current within minutes; a failed rollup is logged and the worker goes on;
 - survives losing the database (a PostgreSQL restart, a network cut): instead of crashing on
@@ -29,9 +30,11 @@ from django_tasks_db.management.commands import db_worker
 from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
 
+from masthead.automations.services import run_due_automations
 from masthead.core.db import close_all_connections
 from masthead.delivery.services.recovery import recover_sends
 from masthead.delivery.services.sending import record
+from masthead.delivery.services.subject_tests import decide_due_tests
 from masthead.delivery.services.workers import (
     HeartbeatThread,
     adopt_worker_id,
@@ -103,6 +106,9 @@ class Worker(db_worker.Worker):
                 logger.warning("Queued again the abandoned %s", ", ".join(requeued))
             # Webhook deliveries due (a retry's time came, or a worker died holding one).
             dispatch_pending(time_budget_seconds=5)
+            # Subject tests whose sample has had its time, and automation emails now due.
+            decide_due_tests()
+            run_due_automations()
             self.next_recovery_at = time.monotonic() + self.recover_every
         if time.monotonic() >= self.next_rollup_at:
             self.roll_up_stats()

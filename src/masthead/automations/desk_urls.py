@@ -1,0 +1,4 @@
+"""The desk's automations pages (under /desk/<publication>/automations/)."""
+
+app_name = "automations"
+urlpatterns: list = []

@@ -1,0 +1,1 @@
+"""Automations' models (filled in by issue 18's automations work)."""
