@@ -354,6 +354,15 @@ SECURE_CSP = {
     "style-src": ["'self'"],
     "script-src": ["'self'"],
     "connect-src": ["'self'"],
+    # Embeds in posts (core/embeds.py builds these players' addresses, sandboxed) and audio
+    # files linked from posts.
+    "frame-src": [
+        "https://www.youtube-nocookie.com",
+        "https://player.vimeo.com",
+        "https://open.spotify.com",
+        "https://w.soundcloud.com",
+    ],
+    "media-src": ["'self'", "https:"],
     "frame-ancestors": ["'none'"],
     "form-action": ["'self'"],
     "base-uri": ["'self'"],

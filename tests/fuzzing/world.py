@@ -127,6 +127,7 @@ def build_world(data_dir, media_root) -> World:
     from masthead.accounts.models import SignInLink
     from masthead.accounts.services import sign_in_token
     from masthead.api.keys import create_key
+    from masthead.automations import services as automations
     from masthead.billing import gifts, groups
     from masthead.billing.comps import grant_comp
     from masthead.billing.models import Plan
@@ -144,7 +145,7 @@ def build_world(data_dir, media_root) -> World:
     from masthead.posts.models import Audience, PostStatus
     from masthead.publications import services as publications
     from masthead.publications import social_cards, theme
-    from masthead.publications.models import Membership, Role
+    from masthead.publications.models import Membership, Role, Section
     from masthead.referrals.services import recommend_publication, referral_code_for
     from masthead.revisions.services import record_revision
     from masthead.subscriptions import importing
@@ -167,6 +168,12 @@ def build_world(data_dir, media_root) -> World:
         publication=publication, person=muted, status=SubscriptionStatus.ACTIVE, confirmed_at=now
     )
     waiting = Subscription.objects.create(publication=publication, person=pending)
+    automation_email = automations.create_email(
+        publication, kind="welcome", delay_days=0, subject="Welcome", body_markdown="Hi"
+    )
+    section = Section.objects.create(
+        publication=publication, name="Fuzz section", slug="fuzz-section"
+    )
     referral_code_for(publication, reader)
 
     body = "Hello **world**, read [more](https://example.org/more).\n\n![a cover](/media/fuzz/cover.png)"
@@ -271,6 +278,8 @@ def build_world(data_dir, media_root) -> World:
             "recommendation_id": recommendation.id,
             "grant_id": comp.id,
             "subscription_id": subscription.id,
+            "section_id": section.id,
+            "email_id": automation_email.id,
             "subscriber_id": subscription.id,
             "key_id": api_key.key.id,
             "endpoint_id": endpoint.id,
@@ -287,6 +296,8 @@ def build_world(data_dir, media_root) -> World:
             ("subscriptions:confirm", "token"): confirmation_token(waiting),
             ("subscriptions:unsubscribe", "token"): unsubscribe_token(subscription),
             ("subscriptions:resubscribe", "token"): unsubscribe_token(subscription),
+            ("subscriptions:leave_section", "token"): unsubscribe_token(subscription),
+            ("subscriptions:rejoin_section", "token"): unsubscribe_token(subscription),
             ("desk:accept_invitation", "token"): publications.invitation_token(invitation),
             ("delivery:track_open", "token"): tracking_token(delivery.id),
             ("delivery:track_click", "token"): tracking_token(delivery.id),

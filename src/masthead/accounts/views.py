@@ -22,6 +22,8 @@ from masthead.discovery.feed_tokens import private_feed_url_for
 from masthead.publications.links import publication_link
 from masthead.publications.lookups import find_request_publication
 from masthead.publications.rules import can_create_publication
+from masthead.publications.sections import email_choices
+from masthead.subscriptions.models import SubscriptionStatus
 from masthead.subscriptions.queries import subscriptions_of
 
 
@@ -95,6 +97,10 @@ def account(request):
         subscription.private_feed_url = (
             private_feed_url_for(person, subscription.publication) if subscription.paid_page else ""
         )
+    # The sections each reader keeps and whether posts come weekly (subscriptions:email_choices).
+    email_choices(
+        [each for each in subscriptions if each.status != SubscriptionStatus.UNSUBSCRIBED]
+    )
     context = {
         "form": form,
         "subscriptions": subscriptions,

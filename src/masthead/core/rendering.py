@@ -1,7 +1,8 @@
 """Markdown to safe HTML, for writers (posts, previews, about pages) and readers (comments, notes).
 
-Writers' Markdown also has captioned images and galleries, footnotes and TeX math (see "Writers'
-extensions" below). Readers' images are limited to this install's uploads (render_reader_markdown).
+Writers' Markdown also has captioned images and galleries, footnotes, TeX math, pull quotes,
+buttons and embeds (see "Writers' extensions" below; docs/writing-format.md has the whole
+format). Readers' images are limited to this install's uploads (render_reader_markdown).
 """
 
 import re
@@ -14,6 +15,15 @@ from markdown_it.common.utils import escapeHtml
 from markdown_it.token import Token
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.footnote import footnote_plugin
+
+from masthead.core.directives import directives_plugin
+from masthead.core.embeds import (
+    FRAME_ALLOW,
+    FRAME_REFERRER_POLICY,
+    FRAME_SANDBOX,
+    is_frame_source,
+    safe_url,
+)
 
 
 def _new_markdown() -> MarkdownIt:
@@ -58,6 +68,9 @@ def sanitize_html(html: str) -> str:
 #   <span class="math"> and <div class="math">; no script typesets them. Pandoc's rules keep
 #   prices plain text: "$5 and $10" is no formula (no space inside the dollars, no digit after
 #   the closing one).
+# - Pull quotes, buttons and embeds: `::: pullquote` … `:::`, `::button[Label]{kind="subscribe"}`,
+#   `::embed{url="…"}` (core.directives, core.embeds). Frames only for the embed hosts, with
+#   the attributes core.embeds gives them, checked again here whatever produced the HTML.
 
 FIGURE_CLASSES = {"gallery"}
 FOOTNOTE_ID = re.compile(r"footnote-(?:ref-)?[0-9]+(?:-[0-9]+)?")
@@ -170,6 +183,7 @@ def _new_writer_markdown() -> MarkdownIt:
         allow_digits=False,
         allow_blank_lines=False,
     )
+    markdown.use(directives_plugin)
     markdown.core.ruler.after("footnote_tail", "place_footnotes", _place_footnotes)
     markdown.core.ruler.push("mark_figures", _mark_figures)
     markdown.add_render_rule("image", _render_figure_image)
@@ -184,36 +198,62 @@ def _new_writer_markdown() -> MarkdownIt:
 
 _markdown = _new_writer_markdown()
 
-WRITER_TAGS = ALLOWED_TAGS | {"section", "span", "div"}
+WRITER_TAGS = ALLOWED_TAGS | {"section", "span", "div", "iframe", "audio"}
 WRITER_ATTRIBUTES = {
     **ALLOWED_ATTRIBUTES,
     "a": ALLOWED_ATTRIBUTES["a"] | {"id", "aria-label"},
     "li": {"id"},
+    "iframe": {"src", "title"},
+    "audio": {"src"},
 }
 # Classes only from the extensions above; nothing else a writer types can add one.
 WRITER_CLASSES = {
-    "figure": FIGURE_CLASSES,
-    "span": {"math"},
+    "figure": FIGURE_CLASSES
+    | {"embed", "embed-video", "embed-audio", "embed-spotify", "embed-soundcloud", "embed-tall"},
+    "span": {"math", "embed-card-host", "embed-card-caption", "embed-card-url"},
     "div": {"math"},
     "hr": {"footnotes-sep"},
     "section": {"footnotes"},
     "ol": {"footnotes-list"},
     "li": {"footnote-item"},
     "sup": {"footnote-ref"},
-    "a": {"footnote-backref"},
+    "a": {"footnote-backref", "button", "embed-card", "embed-link"},
+    "p": {"button-row", "embed-card-row"},
+    "blockquote": {"pullquote"},
+}
+# Every frame and audio element gets exactly the attributes core.embeds writes, whatever
+# reached the sanitizer: a frame is always sandboxed, audio never plays by itself.
+FORCED_ATTRIBUTES = {
+    "iframe": {
+        "sandbox": FRAME_SANDBOX,
+        "allow": FRAME_ALLOW,
+        "loading": "lazy",
+        "referrerpolicy": FRAME_REFERRER_POLICY,
+    },
+    "audio": {"controls": "", "preload": "none"},
 }
 
 
-def _keep_footnote_ids(element: str, attribute: str, value: str) -> str | None:
+# The cleaner drops a src that is not a player's (core.embeds) but keeps its element: an empty
+# frame is nothing to show.
+FRAME_WITHOUT_SOURCE = re.compile(r'<iframe(?![^>]*\ssrc=")[^>]*>.*?</iframe>', re.S)
+
+
+def _filter_writer_attribute(element: str, attribute: str, value: str) -> str | None:
     if attribute == "id" and not FOOTNOTE_ID.fullmatch(value):
         return None
+    if element == "iframe" and attribute == "src":
+        return value if is_frame_source(value) else None
+    if element == "audio" and attribute == "src":
+        return value if safe_url(value) else None
     return value
 
 
 _writer_cleaner = nh3.Cleaner(
     tags=WRITER_TAGS,
     attributes=WRITER_ATTRIBUTES,
-    attribute_filter=_keep_footnote_ids,
+    attribute_filter=_filter_writer_attribute,
+    set_tag_attribute_values=FORCED_ATTRIBUTES,
     allowed_classes=WRITER_CLASSES,
     url_schemes=ALLOWED_URL_SCHEMES,
     link_rel="noopener noreferrer nofollow",
@@ -221,8 +261,9 @@ _writer_cleaner = nh3.Cleaner(
 
 
 def sanitize_writer_html(html: str) -> str:
-    """sanitize_html, plus what the writers' extensions emit (figures, footnotes, math)."""
-    return _writer_cleaner.clean(html)
+    """sanitize_html, plus what the writers' extensions emit (figures, footnotes, math, pull
+    quotes, buttons, embeds)."""
+    return FRAME_WITHOUT_SOURCE.sub("", _writer_cleaner.clean(html))
 
 
 def parse_markdown(text: str) -> list[Token]:

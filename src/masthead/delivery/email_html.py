@@ -1,5 +1,6 @@
 """The HTML of an email as mail clients need it: a post's images and tables made to fit a 600 px
-column, the publication's accent made readable on white, and the stylesheet inlined."""
+column, its embeds, buttons and pull quotes in forms mail clients show, the publication's accent
+made readable on white, and the stylesheet inlined."""
 
 import re
 from urllib.parse import unquote, urlsplit
@@ -60,7 +61,87 @@ def fit_body_html(html: str) -> str:
     that scrolls sideways rather than widening the email."""
     html = IMG_TAG.sub(_fit_image, html)
     html = re.sub(r"<table(\s|>)", TABLE_BOX + r"<table\1", html, flags=re.I)
-    return re.sub(r"</table>", "</table></div>", html, flags=re.I)
+    html = re.sub(r"</table>", "</table></div>", html, flags=re.I)
+    return emailable_blocks(html)
+
+
+# Writers' blocks (core.directives, core.embeds) in mail: no client plays a frame or an audio
+# element, so an embed is a card linking to the video, the audio or the post it shows; a button
+# is a table cell with a background (a "bulletproof" button: Outlook ignores a link's padding);
+# a pull quote is styled on the element itself. Styles are inline: Gmail drops classes, and
+# `.post-body a` in the stylesheet would colour a button's text like its background.
+SANS = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
+CARD_STYLE = (
+    "margin:0 0 22px;padding:14px 16px;border:1px solid #d9d6cf;border-radius:6px;"
+    f"font-family:{SANS};font-size:15px;line-height:1.45;color:#3d3d42;"
+    "overflow-wrap:anywhere;word-break:break-word;"
+)
+CARD_LINE_STYLE = "display:block;"
+CARD_URL_STYLE = "display:block;font-size:13px;color:#6b6b70;word-break:break-all;"
+BUTTON_LINK_STYLE = (
+    "display:inline-block;padding:12px 24px;border-radius:6px;background-color:#1d1d1f;"
+    f"font-family:{SANS};font-size:16px;line-height:1.2;font-weight:600;color:#ffffff;"
+    "text-align:center;text-decoration:none;"
+)
+PULLQUOTE_STYLE = (
+    "margin:28px 0;padding:16px 0;border:0;border-top:2px solid #1d1d1f;"
+    "border-bottom:2px solid #1d1d1f;font-size:22px;line-height:1.4;font-style:italic;"
+    "text-align:center;color:#1d1d1f;"
+)
+EMBED_FIGURE = re.compile(r'<figure class="embed(?: [a-z -]+)?">(.*?)</figure>', re.S)
+EMBED_LINK = re.compile(
+    r'<a class="embed-link" href="([^"]*)"[^>]*>(.*?)</a>(.*?)</figcaption>', re.S
+)
+PLAYER = re.compile(r"<(iframe|audio)\b.*?</\1\s*>|<(?:iframe|audio)\b[^>]*>", re.S | re.I)
+BUTTON = re.compile(
+    r'<p class="button-row"><a class="button" href="([^"]*)"[^>]*>(.*?)</a></p>', re.S
+)
+
+
+def emailable_blocks(html: str) -> str:
+    """Embeds, buttons and pull quotes of a post's HTML as mail clients can show them (above)."""
+    html = EMBED_FIGURE.sub(_embed_card, html)
+    html = PLAYER.sub("", html)  # anything left over: never a frame or a player in mail
+    html = BUTTON.sub(_table_button, html)
+    html = html.replace(
+        '<p class="embed-card-row">', f'<p class="embed-card-row" style="{CARD_STYLE}">'
+    )
+    for name, style in (
+        ("host", CARD_LINE_STYLE + "font-weight:600;"),
+        ("caption", CARD_LINE_STYLE),
+        ("url", CARD_URL_STYLE),
+    ):
+        html = html.replace(
+            f'<span class="embed-card-{name}">', f'<span class="embed-card-{name}" style="{style}">'
+        )
+    return html.replace(
+        '<blockquote class="pullquote">',
+        f'<blockquote class="pullquote" style="{PULLQUOTE_STYLE}">',
+    )
+
+
+def _embed_card(match: re.Match) -> str:
+    link = EMBED_LINK.search(match.group(1))
+    if link is None:
+        return ""
+    href, text, caption = link.groups()
+    # "▶ Watch on YouTube: caption", or the address when the writer gave no caption.
+    caption = caption or f": {href}"
+    return (
+        f'<p class="embed-card-row" style="{CARD_STYLE}">&#9654;&nbsp;'
+        f'<a href="{href}" style="font-weight:600;">{text}</a>{caption}</p>'
+    )
+
+
+def _table_button(match: re.Match) -> str:
+    href, label = match.groups()
+    return (
+        '<table role="presentation" class="button-table" cellpadding="0" cellspacing="0" '
+        'border="0" align="center" style="margin:0 auto 22px;min-width:0;border-collapse:separate;">'
+        '<tr><td align="center" bgcolor="#1d1d1f" style="padding:0;border:0;border-radius:6px;'
+        f'background-color:#1d1d1f;"><a href="{href}" style="{BUTTON_LINK_STYLE}">{label}</a>'
+        "</td></tr></table>"
+    )
 
 
 def _fit_image(match: re.Match) -> str:

@@ -5,7 +5,7 @@ from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Windo
 from django.db.models.functions import Length, RowNumber, Substr
 
 from masthead.delivery.models import Delivery, DeliveryState, Suppression
-from masthead.subscriptions.models import Subscription, SubscriptionStatus
+from masthead.subscriptions.models import SectionOptOut, Subscription, SubscriptionStatus
 
 # A queued delivery that was tried and refused for now (greylisting, a full mailbox, a 4xx)
 # waits for its next attempt at next_attempt_at.
@@ -25,17 +25,30 @@ REASON_CHARS = 120  # a server's reply can be paragraphs long; its first line sa
 NO_REASON = "No reason recorded"
 
 
-def newsletter_recipients(publication_id: int) -> QuerySet[Subscription]:
+def newsletter_recipients(
+    publication_id: int, *, section_id: int | None = None
+) -> QuerySet[Subscription]:
     """Who a newsletter goes to: active subscribers whose address is suppressed neither for this
-    publication nor for all. Fan-out copies these rows into deliveries (in SQL); the desk counts
+    publication nor for all, and who did not choose the weekly digest instead (it brings them the
+    week's posts in one email). With section_id (the post's section), readers who left that
+    section are left out too. Fan-out copies these rows into deliveries (in SQL); the desk counts
     them before asking to send."""
     suppressed = Suppression.objects.filter(
         Q(publication_id=publication_id) | Q(publication__isnull=True),
         email=OuterRef("person__email"),
     )
-    return Subscription.objects.filter(
-        ~Exists(suppressed), publication_id=publication_id, status=SubscriptionStatus.ACTIVE
+    recipients = Subscription.objects.filter(
+        ~Exists(suppressed),
+        publication_id=publication_id,
+        status=SubscriptionStatus.ACTIVE,
+        gets_weekly_digest=False,
     )
+    if section_id is not None:
+        left_section = SectionOptOut.objects.filter(
+            subscription_id=OuterRef("pk"), section_id=section_id
+        )
+        recipients = recipients.filter(~Exists(left_section))
+    return recipients
 
 
 def outcomes_by_send(send_ids) -> dict[int, dict[str, int]]:

@@ -147,7 +147,8 @@ def search(
 
 _POSTS_WHERE = "p.publication_id = %s AND p.status = %s"
 _NOTES_WHERE = (
-    "NOT n.is_deleted AND n.parent_id IS NULL AND (n.publication_id = %s"
+    "NOT n.is_deleted AND n.parent_id IS NULL AND n.scheduled_for IS NULL"
+    " AND (n.publication_id = %s"
     f" OR n.author_id IN (SELECT person_id FROM {Membership._meta.db_table}"
     " WHERE publication_id = %s))"
 )

@@ -78,6 +78,7 @@ class NoteSitemap(PublicationSitemap):
                 Q(publication=self.publication)
                 | Q(author_id__in=writer_ids([self.publication.id])),
                 parent__isnull=True,
+                scheduled_for__isnull=True,  # a scheduled note is not out yet
                 is_deleted=False,
             )
             .exclude(empty_restack)

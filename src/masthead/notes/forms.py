@@ -26,6 +26,13 @@ class NoteForm(forms.Form):
         help_text="The address of one of this publication's posts, shown as a card.",
     )
     as_publication = forms.BooleanField(required=False, label="Post as the publication")
+    # Read in the current time zone, which is the publication's on its pages (its middleware).
+    schedule_for = forms.DateTimeField(
+        required=False,
+        label="Schedule for",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        error_messages={"invalid": "Enter a date and time, like 2026-12-01 09:00."},
+    )
     parent = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
     def clean_post_address(self) -> str:

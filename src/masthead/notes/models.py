@@ -35,6 +35,9 @@ class Note(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     edited_at = models.DateTimeField(null=True, blank=True)
     is_deleted = models.BooleanField(default=False)
+    # A publication's note written ahead by its staff: hidden everywhere until this moment, then
+    # cleared by notes.tasks (or the worker's catch-up). Null: the note is published.
+    scheduled_for = models.DateTimeField(null=True, blank=True)
     # Recounted from rows in the transaction that changes them.
     like_count = models.PositiveIntegerField(default=0)
     reply_count = models.PositiveIntegerField(default=0)
@@ -48,10 +51,20 @@ class Note(models.Model):
                 fields=["publication", "-created_at", "-id"], name="note_publication_time_idx"
             ),
             models.Index(fields=["parent", "created_at"], name="note_parent_time_idx"),
+            # The catch-up and the desk's calendar read only the few notes still waiting.
+            models.Index(
+                fields=["scheduled_for"],
+                name="note_scheduled_idx",
+                condition=models.Q(scheduled_for__isnull=False),
+            ),
         ]
 
     def __str__(self):
         return f"Note {self.id} by {self.author}"
+
+    @property
+    def is_scheduled(self) -> bool:
+        return self.scheduled_for is not None
 
     @property
     def is_restack(self) -> bool:

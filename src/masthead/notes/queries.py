@@ -88,8 +88,18 @@ class NotePage:
     next_cursor: str | None
 
 
+# A scheduled note is the publication's secret until its moment: no feed, page, count or card
+# shows it. Every read of notes for readers starts from this.
+PUBLISHED = Q(scheduled_for__isnull=True)
+
+
+def visible_notes():
+    """Notes anyone may be shown: not waiting for their scheduled moment."""
+    return Note.objects.filter(PUBLISHED)
+
+
 def _visible_top_level() -> Q:
-    return Q(parent__isnull=True, is_deleted=False)
+    return Q(parent__isnull=True, is_deleted=False) & PUBLISHED
 
 
 def _source_sql(column: str, cursor: MomentCursor | None, limit: int) -> tuple[str, list]:
@@ -305,8 +315,10 @@ def feed_page(viewer, cursor=None, here: Publication | None = None) -> NotePage:
 
 def note_thread(note_id: int, viewer, here: Publication | None = None) -> NoteCard:
     """A note and its replies, oldest reply first; a reply's address shows its parent."""
-    note = Note.objects.filter(id=note_id).only("id", "parent_id").first()
-    if note is None:
+    note = (
+        Note.objects.filter(id=note_id).only("id", "parent_id", "publication_id", "scheduled_for")
+    ).first()
+    if note is None or (note.is_scheduled and not _is_staff(viewer, note.publication_id)):
         raise Http404("No such note.")
     root_id = note.parent_id or note.id
     notes = list(_card_rows().filter(Q(id=root_id) | Q(parent_id=root_id)))
@@ -324,9 +336,15 @@ def note_thread(note_id: int, viewer, here: Publication | None = None) -> NoteCa
     return root
 
 
+def _is_staff(viewer, publication_id: int | None) -> bool:
+    if publication_id is None or not viewer.is_authenticated:
+        return False
+    return Membership.objects.filter(person=viewer, publication_id=publication_id).exists()
+
+
 def note_card(note_id: int, here: Publication | None = None) -> NoteCard:
     """One note as a card, for pages about it (restacking it); 404 when there is none."""
-    note = _card_rows().filter(id=note_id).first()
+    note = _card_rows().filter(PUBLISHED, id=note_id).first()
     if note is None:
         raise Http404("No such note.")
     card = NoteCard(note)
@@ -334,16 +352,25 @@ def note_card(note_id: int, here: Publication | None = None) -> NoteCard:
     return card
 
 
-def get_note(note_id: int) -> Note:
+def _get_any_note(note_id: int) -> Note:
     note = Note.objects.select_related("author", "publication").filter(id=note_id).first()
     if note is None:
         raise Http404("No such note.")
     return note
 
 
+def get_note(note_id: int) -> Note:
+    """A published note (to reply to, like, restack); a scheduled one is not there yet."""
+    note = _get_any_note(note_id)
+    if note.is_scheduled:
+        raise Http404("No such note.")
+    return note
+
+
 def get_note_for_author(person, note_id: int) -> Note:
-    """The person's own note; others' notes are 404s, so nobody learns what they cannot edit."""
-    note = get_note(note_id)
+    """The person's own note, scheduled or not; others' notes are 404s, so nobody learns what
+    they cannot edit."""
+    note = _get_any_note(note_id)
     if not person.is_authenticated or note.author_id != person.pk:
         raise Http404("No such note of yours.")
     return note

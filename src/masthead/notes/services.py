@@ -3,6 +3,7 @@
 Every write checks its rules here (rules.py), whatever view, command or loader calls it.
 """
 
+import datetime as dt
 import secrets
 
 from django.core.files.base import ContentFile
@@ -22,6 +23,9 @@ from masthead.posts.models import Post, PostStatus
 MAX_NOTE_LENGTH = 2_000
 NOTE_RATE = (20, 10 * 60)  # per person: 20 notes (replies and restacks too) in 10 minutes
 NOTE_IMAGE_WIDTH = 1200
+MAX_SCHEDULE_AHEAD = dt.timedelta(days=366)
+SCHEDULE_AS_PUBLICATION = "Scheduled notes go out as the publication: tick “Post as” too."
+SCHEDULE_TOP_LEVEL_ONLY = "Only new notes can be scheduled, not replies or restacks."
 
 
 class NoteInvalid(ValueError):
@@ -66,6 +70,20 @@ def recount_note(note_id: int) -> None:
     invalidation.note_changed(note_id)
 
 
+def check_note_schedule(scheduled_for: dt.datetime, *, publication, is_top_level: bool) -> None:
+    """A note may wait for its moment only as its publication's own top-level note."""
+    if publication is None:
+        raise NoteInvalid(SCHEDULE_AS_PUBLICATION)
+    if not is_top_level:
+        raise NoteInvalid(SCHEDULE_TOP_LEVEL_ONLY)
+    now = timezone.now()
+    if scheduled_for <= now:
+        moment = timezone.localtime(scheduled_for).strftime("%Y-%m-%d %H:%M")
+        raise NoteInvalid(f"{moment} has already passed. Pick a time in the future.")
+    if scheduled_for > now + MAX_SCHEDULE_AHEAD:
+        raise NoteInvalid("Notes can be scheduled at most a year ahead.")
+
+
 def _is_bare_restack(note: Note | None) -> bool:
     return note is not None and note.is_restack and not note.body_markdown and not note.is_deleted
 
@@ -81,12 +99,19 @@ def post_note(
     restack_of_note: Note | None = None,
     restack_of_post: Post | None = None,
     at=None,
+    scheduled_for: dt.datetime | None = None,
 ) -> Note:
     """Post a note, a reply (`parent`) or a restack (`restack_of_*`, the body is optional).
 
-    `publication` posts as the publication's staff; only its members may.
+    `publication` posts as the publication's staff; only its members may. `scheduled_for`
+    keeps the publication's note hidden until then; the task that publishes it is written in
+    the same transaction, so the note and its task are saved together or not at all.
     """
     rules.check(rules.posting_refusal(person, publication))
+    if scheduled_for is not None:
+        scheduled_for = scheduled_for.replace(microsecond=0)
+        is_top_level = parent is None and restack_of_note is None and restack_of_post is None
+        check_note_schedule(scheduled_for, publication=publication, is_top_level=is_top_level)
     for post in (linked_post, restack_of_post):
         if post is not None:
             rules.check(rules.post_refusal(person, post))
@@ -120,12 +145,46 @@ def post_note(
             parent=parent,
             restack_of_note=restack_of_note,
             restack_of_post=restack_of_post,
-            created_at=at or timezone.now(),
+            created_at=scheduled_for or at or timezone.now(),
+            scheduled_for=scheduled_for,
         )
         for counted in (parent, restack_of_note):
             if counted is not None:
                 recount_note(counted.id)
+        if scheduled_for is not None:
+            from masthead.notes.tasks import publish_scheduled_note
+
+            publish_scheduled_note.using(run_after=scheduled_for).enqueue(
+                note.id, scheduled_for.isoformat()
+            )
     return note
+
+
+def publish_note_if_still_scheduled(note_id: int, scheduled_for: dt.datetime) -> bool:
+    """Publish a scheduled note whose moment has come, unless it was deleted or changed since.
+
+    One conditional UPDATE: two workers (or the task and the catch-up) publish it once. It
+    takes its place in the feeds at the moment it is published.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        published = Note.objects.filter(
+            id=note_id, scheduled_for=scheduled_for, scheduled_for__lte=now, is_deleted=False
+        ).update(scheduled_for=None, created_at=now)
+        if published == 1:
+            invalidation.note_changed(note_id)
+    return published == 1
+
+
+def publish_due_notes() -> int:
+    """Publish every scheduled note whose moment has passed (a lost or late task's catch-up);
+    the worker's recovery round calls it. Returns how many were published."""
+    due = list(
+        Note.objects.filter(
+            scheduled_for__isnull=False, scheduled_for__lte=timezone.now(), is_deleted=False
+        ).values_list("id", "scheduled_for")
+    )
+    return sum(publish_note_if_still_scheduled(note_id, moment) for note_id, moment in due)
 
 
 def edit_note(note: Note, person, body_markdown: str) -> Note:

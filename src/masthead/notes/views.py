@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from masthead.accounts.links import sign_in_url
@@ -45,7 +46,17 @@ def _refused(request, error, status=403):
 def _composer(request, publication):
     """The composer's form and whether the viewer may post as the publication."""
     is_staff = role_of(request.user, publication.id) is not None
-    return {"form": NoteForm(), "can_post_as_publication": is_staff}
+    return {
+        "form": NoteForm(),
+        "can_post_as_publication": is_staff,
+        "time_zone": timezone.get_current_timezone_name(),
+    }
+
+
+def _scheduled_message(note) -> str:
+    moment = timezone.localtime(note.scheduled_for).strftime("%Y-%m-%d %H:%M")
+    zone = timezone.get_current_timezone_name()
+    return f"Your note is scheduled for {moment} ({zone}); nobody sees it until then."
 
 
 @cached_page(query=("before",))
@@ -81,6 +92,7 @@ def note_create(request):
     status = 400
     if form.is_valid():
         data = form.cleaned_data
+        is_scheduling = data["schedule_for"] is not None
         try:
             linked_post = None
             if data["post_address"]:
@@ -89,10 +101,12 @@ def note_create(request):
             note = services.post_note(
                 request.user,
                 data["body"],
-                publication=publication if data["as_publication"] else None,
+                # A scheduled note is always the publication's (the field says so).
+                publication=publication if data["as_publication"] or is_scheduling else None,
                 image=data["image"],
                 linked_post=linked_post,
                 parent=parent,
+                scheduled_for=data["schedule_for"],
             )
         except NoteRefused as error:
             return _refused(request, error)
@@ -102,6 +116,8 @@ def note_create(request):
         except services.NoteInvalid as error:
             form.add_error(None, str(error))
         else:
+            if note.is_scheduled:
+                messages.success(request, _scheduled_message(note))
             return redirect(_note_url(note) if note.parent_id else back)
     context = {**_composer(request, publication), "form": form, "next": back}
     return render(request, "notes/note_form.html", context, status=status)

@@ -14,6 +14,12 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from masthead.accounts.services import replace_image
+from masthead.core.directives import (
+    SHARE_HREF,
+    SUBSCRIBE_HREF,
+    resolve_button_links,
+    share_href,
+)
 from masthead.core.images import ProcessedImage
 from masthead.outbox.events import post_data, record_event
 from masthead.pagecache import invalidation
@@ -28,6 +34,7 @@ from masthead.posts.models import (
 )
 from masthead.posts.paywall import PaywallSplit, split_at_paywall
 from masthead.posts.queries import published_pages
+from masthead.publications.links import publication_link, publication_root
 from masthead.publications.models import Publication, Section
 
 # Far enough for any real plan; nearer than the end of the calendar, where time zones overflow.
@@ -142,10 +149,28 @@ def has_slug_from_title(post: Post) -> bool:
 def render_post_body(post: Post) -> PaywallSplit:
     """Render the whole post and the preview its paywall leaves (posts.paywall has the rule);
     the split is returned for the editor, which shows where the cut falls."""
-    split = split_at_paywall(post.body_markdown)
+    split = _with_button_links(post, split_at_paywall(post.body_markdown))
     post.body_html = split.full_html
     post.preview_html = split.preview_html
     return split
+
+
+def _with_button_links(post: Post, split: PaywallSplit) -> PaywallSplit:
+    """The split with its subscribe and share buttons leading to this publication and post (the
+    renderer leaves placeholders: it knows neither, core.directives)."""
+    if SUBSCRIBE_HREF not in split.full_html and SHARE_HREF not in split.full_html:
+        return split  # no button: no query for the publication's address
+    subscribe_url = publication_link(post.publication, "subscriptions:subscribe")
+    if post.slug:
+        post_url = publication_link(post.publication, "posts:detail", post.slug)
+    else:
+        post_url = publication_root(post.publication) + "/"
+    links = {"subscribe_url": subscribe_url, "share_url": share_href(post_url, post.title)}
+    return split._replace(
+        preview_html=resolve_button_links(split.preview_html, **links),
+        full_html=resolve_button_links(split.full_html, **links),
+        rest_html=resolve_button_links(split.rest_html, **links),
+    )
 
 
 @transaction.atomic

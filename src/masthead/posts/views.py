@@ -8,7 +8,7 @@ from django.views.decorators.http import require_safe
 from masthead.engagement.queries import post_discussion
 from masthead.pagecache.serving import cached_page
 from masthead.posts import queries
-from masthead.publications import social_cards
+from masthead.publications import sections, social_cards
 from masthead.publications.lookups import get_request_publication
 from masthead.publications.views import versioned_response
 
@@ -26,16 +26,29 @@ def home(request):
     )
 
 
-@cached_page(query=("sort", "page"), signed_in=True)
+@cached_page(query=("sort", "page", "section"), signed_in=True)
 def archive(request):
+    """Every post, or one section's (?section=<slug>; an unknown section is a 404), in one of
+    three orderings, a page at a time. Each query string is its own cached page."""
     publication = get_request_publication(request)
     sort = request.GET.get("sort", queries.ArchiveSort.LATEST)
     try:
         number = int(request.GET.get("page", "1"))
     except ValueError:
         number = 1
-    page = queries.archive_page(publication, sort, number)
-    return render(request, "posts/archive.html", {"page": page, "tabs": queries.ArchiveSort.TABS})
+    section_slug = request.GET.get("section", "")
+    section = sections.get_public_section(publication, section_slug) if section_slug else None
+    if section is None:
+        page = queries.archive_page(publication, sort, number)
+    else:
+        page = sections.section_archive_page(publication, section, sort, number)
+    context = {
+        "page": page,
+        "tabs": queries.ArchiveSort.TABS,
+        "sections": sections.sections_of(publication),
+        "section": section,
+    }
+    return render(request, "posts/archive.html", context)
 
 
 @cached_page(query=("comments",), post_slug_kwarg="slug")

@@ -58,9 +58,19 @@ class PublicationHost(models.Model):
 
 
 class Section(models.Model):
+    """A part of a publication with its own posts, page in the Archive, feed and email settings
+    (Substack's sections, Ghost's newsletters); subscribers may leave one and keep the rest."""
+
     publication = models.ForeignKey(Publication, on_delete=models.CASCADE, related_name="sections")
     name = models.CharField(max_length=80)
     slug = models.SlugField(max_length=60)
+    description = models.TextField(max_length=1000, blank=True)
+    # Off: the section's posts are published on the web only, never emailed.
+    sends_email = models.BooleanField(default=True)
+    # The name in the From header of the section's emails; blank: the publication's name.
+    sender_name = models.CharField(max_length=80, blank=True)
+    # One short line at the foot of the section's emails, above the unsubscribe links.
+    email_footer = models.CharField(max_length=200, blank=True)
 
     class Meta:
         constraints = [

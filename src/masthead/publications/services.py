@@ -10,10 +10,11 @@ from django.utils.text import slugify
 from masthead.accounts.models import Person
 from masthead.accounts.services import normalize_email, replace_image, request_sign_in
 from masthead.accounts.tokens import BadToken, make_token, read_token
+from masthead.core.directives import SHARE_HREF, SUBSCRIBE_HREF, resolve_button_links, share_href
 from masthead.core.images import ProcessedImage
 from masthead.core.rendering import render_markdown
 from masthead.core.time_zones import time_zone_names
-from masthead.publications.links import site_path
+from masthead.publications.links import publication_link, publication_root, site_path
 from masthead.publications.models import (
     Invitation,
     Membership,
@@ -46,8 +47,9 @@ def create_publication(
         owner = Person.objects.create_user(owner_email)
     publication = Publication.objects.create(
         name=name, slug=slug, tagline=tagline, about_markdown=about,
-        about_html=render_markdown(about),
     )  # fmt: skip
+    publication.about_html = render_about(publication, about)
+    publication.save(update_fields=["about_html"])
     Membership.objects.create(publication=publication, person=owner, role=Role.OWNER)
     for host in hosts or []:
         host = host.strip().lower().rstrip(".")
@@ -55,6 +57,19 @@ def create_publication(
             raise PublicationError(f"The host {host!r} already belongs to another publication.")
         PublicationHost.objects.create(publication=publication, host=host)
     return publication
+
+
+def render_about(publication: Publication, about: str) -> str:
+    """The About page's Markdown as HTML, its subscribe and share buttons leading to this
+    publication (the renderer leaves placeholders, core.directives)."""
+    html = render_markdown(about)
+    if SUBSCRIBE_HREF not in html and SHARE_HREF not in html:
+        return html
+    return resolve_button_links(
+        html,
+        subscribe_url=publication_link(publication, "subscriptions:subscribe"),
+        share_url=share_href(publication_root(publication) + "/", publication.name),
+    )
 
 
 def start_publication(person, *, name: str, slug: str = "", tagline: str = "") -> Publication:
@@ -127,7 +142,7 @@ def update_publication_settings(
     publication.name = " ".join(name.split())
     publication.tagline = " ".join(tagline.split())
     publication.about_markdown = about
-    publication.about_html = render_markdown(about)
+    publication.about_html = render_about(publication, about)
     publication.comment_policy = comment_policy
     fields = ["name", "tagline", "about_markdown", "about_html", "comment_policy"]
     if time_zone is not None:

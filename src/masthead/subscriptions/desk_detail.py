@@ -9,6 +9,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from masthead.desk.lookups import MANAGERS, get_membership
+from masthead.publications.sections import email_choices
 from masthead.stats.queries.subscriber import subscriber_report
 
 
@@ -17,6 +18,7 @@ from masthead.stats.queries.subscriber import subscriber_report
 def subscriber_detail(request, publication_slug, subscription_id):
     membership = get_membership(request.user, publication_slug, roles=MANAGERS)
     report = subscriber_report(membership.publication, subscription_id)
+    email_choices([report.subscription])  # the sections they get and the ones they left
     context = {
         "desk_publication": membership.publication,
         "membership": membership,

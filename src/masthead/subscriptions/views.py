@@ -1,4 +1,5 @@
-"""Subscribe, confirm, unsubscribe (RFC 8058 one-click) and resubscribe."""
+"""Subscribe, confirm, unsubscribe (RFC 8058 one-click) and resubscribe; leave or rejoin one
+section from a newsletter's footer; the email choices of the account page."""
 
 import contextlib
 
@@ -17,7 +18,10 @@ from masthead.billing import plans, reader_views
 from masthead.core.addresses import readable_address
 from masthead.core.ratelimit import RateLimited, client_address
 from masthead.posts.queries import get_published_post
+from masthead.publications import sections
 from masthead.publications.lookups import get_request_publication
+from masthead.publications.models import Section
+from masthead.publications.section_forms import EmailChoicesForm
 from masthead.subscriptions import services
 from masthead.subscriptions.forms import SubscribeForm
 from masthead.subscriptions.middleware import landing_utm_of, referral_code_of
@@ -140,4 +144,65 @@ def unsubscribe_from_account(request, subscription_id):
     subscription = get_object_or_404(request.user.subscriptions, id=subscription_id)
     services.unsubscribe(subscription)
     messages.success(request, f"You are unsubscribed from {subscription.publication.name}.")
+    return redirect("accounts:account")
+
+
+def _subscription_and_section(request, token: str, section_id: int):
+    """The subscription a footer link's token names and one section of its publication; any
+    other section, or a link opened on another publication's site, is a BadToken."""
+    subscription = services.subscription_for_unsubscribe(token)
+    publication = getattr(request, "publication", None)
+    if publication is not None and publication.id != subscription.publication_id:
+        raise BadToken("This link belongs to another publication.")
+    section = Section.objects.filter(
+        id=section_id, publication_id=subscription.publication_id
+    ).first()
+    if section is None:
+        raise BadToken("This section no longer exists.")
+    return subscription, section
+
+
+@require_http_methods(["GET", "POST"])
+def leave_section(request, token, section_id):
+    """GET shows one button and changes nothing (mail scanners open links); POST records that
+    the reader leaves the section (twice is the same as once)."""
+    try:
+        subscription, section = _subscription_and_section(request, token, section_id)
+    except BadToken as error:
+        return render(request, "accounts/link_error.html", {"error": str(error)}, status=400)
+    context = {"subscription": subscription, "section": section, "token": token}
+    if request.method == "POST":
+        sections.leave_section(subscription, section)
+        return render(request, "subscriptions/section_left.html", context)
+    context["has_left"] = section.id in sections.left_section_ids(subscription)
+    return render(request, "subscriptions/section_leave_confirm.html", context)
+
+
+@require_POST
+def rejoin_section(request, token, section_id):
+    """The undo button of the page above."""
+    try:
+        subscription, section = _subscription_and_section(request, token, section_id)
+    except BadToken as error:
+        return render(request, "accounts/link_error.html", {"error": str(error)}, status=400)
+    sections.rejoin_section(subscription, section)
+    context = {"subscription": subscription, "section": section, "token": token}
+    return render(request, "subscriptions/section_rejoined.html", context)
+
+
+@login_required
+@require_POST
+def email_choices(request, subscription_id):
+    """The account page's form for one publication: sections kept, and each post or weekly."""
+    subscription = get_object_or_404(request.user.subscriptions, id=subscription_id)
+    form = EmailChoicesForm(request.POST, publication_id=subscription.publication_id)
+    if not form.is_valid():
+        context = {"subscription": subscription, "form": form}
+        return render(request, "subscriptions/section_choices_invalid.html", context, status=400)
+    sections.set_email_choices(
+        subscription,
+        received_sections=form.cleaned_data["sections"],
+        gets_weekly_digest=form.cleaned_data["frequency"] == "weekly",
+    )
+    messages.success(request, f"Your email choices for {subscription.publication.name} are saved.")
     return redirect("accounts:account")

@@ -7,7 +7,8 @@ On top of `db_worker` it
   and when the database comes back: a killed worker leaves no send waiting for a manual resume;
   imports and exports whose worker died are queued again then too (importers.recovery), and
   webhook deliveries that are due are sent (outbox.services.dispatch_pending), subject tests
-  whose time has come pick their winner and automation emails now due are queued;
+  whose time has come pick their winner, automation emails now due are queued, and scheduled
+  notes whose task was lost are published;
 - rebuilds the stats rollups of today and yesterday every STATS_ROLLUP_SECONDS (default 300),
   so the dashboard is current within minutes; a failed rollup is logged and the worker goes on;
 - survives losing the database (a PostgreSQL restart, a network cut): instead of crashing on
@@ -44,6 +45,7 @@ from masthead.delivery.services.workers import (
     forget_worker,
 )
 from masthead.importers.recovery import requeue_abandoned_runs
+from masthead.notes.services import publish_due_notes
 from masthead.outbox.services import dispatch_pending
 from masthead.stats.rollups import rebuild_recent
 
@@ -109,6 +111,7 @@ class Worker(db_worker.Worker):
             # Subject tests whose sample has had its time, and automation emails now due.
             decide_due_tests()
             run_due_automations()
+            publish_due_notes()  # scheduled notes whose task was lost
             self.next_recovery_at = time.monotonic() + self.recover_every
         if time.monotonic() >= self.next_rollup_at:
             self.roll_up_stats()
