@@ -27,7 +27,8 @@ def test_the_calendar_shows_upcoming_emails_per_day_and_the_next_digests(publica
         for n in range(3):
             confirmed_subscriber(publication, f"r{n}@example.com")
     window = (START, START + dt.timedelta(days=14))
-    entries = scheduled_between(publication, *window)
+    with time_machine.travel(START, tick=False):
+        entries = scheduled_between(publication, *window)
     emails = [entry for entry in entries if entry.kind_label == "Welcome sequence"]
     assert [(e.when.date(), e.count) for e in emails] == [(dt.date(2026, 3, 5), 3)]
     assert "Our best posts" in emails[0].title
@@ -38,6 +39,18 @@ def test_the_calendar_shows_upcoming_emails_per_day_and_the_next_digests(publica
         "2026-03-16T08:00:00+00:00",
     ]
     assert [entry.when for entry in entries] == sorted(entry.when for entry in entries)
+
+
+def test_past_digests_show_only_when_one_went_out(publication):
+    """A past digest moment shows on the calendar only if a digest was sent then; the coming
+    ones show from now on."""
+    publication.time_zone = "UTC"
+    publication.save(update_fields=["time_zone"])
+    window = (START - dt.timedelta(days=14), START + dt.timedelta(days=8))
+    with time_machine.travel(START, tick=False):
+        entries = scheduled_between(publication, *window)
+    digests = [entry.when.isoformat() for entry in entries if "digest" in entry.title.lower()]
+    assert digests == ["2026-03-09T08:00:00+00:00"]
 
 
 def test_the_calendar_costs_a_few_queries_whatever_the_subscribers(

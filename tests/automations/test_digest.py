@@ -115,3 +115,26 @@ def test_a_digest_switched_off_is_not_sent(publication, digest_reader, week_post
     save_digest_settings(publication, is_on=False, weekday=0, hour=8)
     with time_machine.travel(MONDAY_8 + dt.timedelta(minutes=5), tick=False):
         assert run_due_automations() == 0
+
+
+def test_the_calendar_shows_a_digest_that_went_out_and_the_coming_ones(
+    publication, digest_reader, week_posts
+):
+    from masthead.automations.queries import scheduled_between
+
+    with time_machine.travel(MONDAY_8 + dt.timedelta(minutes=5), tick=False):
+        run_due_automations()
+    window = (MONDAY_8 - dt.timedelta(days=14), MONDAY_8 + dt.timedelta(days=8))
+    with time_machine.travel(MONDAY_8 + dt.timedelta(days=1), tick=False):
+        entries = scheduled_between(publication, *window)
+
+    digests = [
+        (entry.when.date(), entry.kind_label)
+        for entry in entries
+        if "digest" in entry.title.lower()
+    ]
+    # The two Mondays before had no digest (nothing went out); this one did; next week's comes.
+    assert digests == [
+        (dt.date(2026, 3, 2), "Weekly digest (sent)"),
+        (dt.date(2026, 3, 9), "Weekly digest"),
+    ]

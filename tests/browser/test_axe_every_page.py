@@ -25,6 +25,7 @@ from django.utils import timezone
 from masthead.accounts.models import Person, SignInLink
 from masthead.accounts.services import sign_in_token
 from masthead.api.keys import create_key
+from masthead.automations import services as automations
 from masthead.chat.models import ChatMessage
 from masthead.delivery.mailbox import mail_folder
 from masthead.delivery.models import Suppression, SuppressionReason
@@ -115,7 +116,10 @@ def build_world() -> SimpleNamespace:
     publication = load_demo_publication()
     writer = Person.objects.get(email=content.AUTHOR["email"])
     subscriber = Person.objects.get(email="reader01@demo.example.com")
-    section = Section.objects.create(publication=publication, name="Field reports", slug="field")
+    section = Section.objects.create(
+        publication=publication, name="Field reports", slug="field",
+        description="Dispatches from the quay, written on the day.",
+    )  # fmt: skip
     covered = make_post(
         publication, "A week on the harbour wall", author=writer, body=BODY, section=section,
         subtitle="What the tide brought in",
@@ -181,6 +185,17 @@ def build_world() -> SimpleNamespace:
     link = SignInLink.objects.create(email=subscriber.email, publication=publication)
     chat_thread = ChatMessage.objects.get(client_id="demo-chat-question")
     make_showcase_stats(publication, [covered, paid, podcast])
+    welcome = automations.create_email(
+        publication, kind="welcome", delay_days=0, subject="Welcome aboard",
+        body_markdown="Glad you are here. Start with [the harbour wall](/).",
+    )  # fmt: skip
+    automations.create_email(
+        publication,
+        kind="welcome",
+        delay_days=3,
+        subject="Our three best pieces",
+        body_markdown="…",
+    )
     subscription = Subscription.objects.get(publication=publication, person=subscriber)
     SubscriberActivity.objects.update_or_create(
         subscription=subscription, defaults=dict(publication=publication, stars=3, opens_30d=4, clicks_30d=1,
@@ -205,6 +220,8 @@ def build_world() -> SimpleNamespace:
         endpoint=endpoint,
         chat_thread=chat_thread,
         subscription=subscription,
+        section=section,
+        welcome=welcome,
         invitation_token=invitation_token(invitation),
         confirmation_token=confirmation_token(pending),
         unsubscribe_token=unsubscribe_token(
@@ -316,6 +333,11 @@ PAGES = [
     Page("link-error", at("accounts:sign_in_link", lambda w: "not-a-token"), status=400),
     Page("confirm", at("subscriptions:confirm", lambda w: w.confirmation_token)),
     Page("unsubscribe", at("subscriptions:unsubscribe", lambda w: w.unsubscribe_token)),
+    Page(
+        "leave-section",
+        at("subscriptions:leave_section", lambda w: w.unsubscribe_token, lambda w: w.section.id),
+    ),
+    Page("archive-section", at("posts:archive", query="?section=field")),
     Page("invitation", at("desk:accept_invitation", lambda w: w.invitation_token)),
     Page("not-found", lambda w: "/no-such-page/", status=404),
     # What signed-in readers see.
@@ -367,6 +389,18 @@ PAGES = [
         open_send_confirmation,
     ),
     Page("subscribers", desk("desk:subscriber_list"), WRITER_ONLY),
+    Page("calendar", desk("desk:calendar"), WRITER_ONLY),
+    Page("sections", desk("desk:sections"), WRITER_ONLY),
+    Page("section-new", desk("desk:section_create"), WRITER_ONLY),
+    Page("section-edit", desk("desk:section_edit", lambda w: w.section.id), WRITER_ONLY),
+    Page("section-delete", desk("desk:section_delete", lambda w: w.section.id), WRITER_ONLY),
+    Page("automations", desk("desk:automations:overview"), WRITER_ONLY),
+    Page(
+        "automation-new",
+        lambda w: desk("desk:automations:new")(w) + "?kind=welcome",
+        WRITER_ONLY,
+    ),
+    Page("automation-edit", desk("desk:automations:edit", lambda w: w.welcome.id), WRITER_ONLY),
     Page("subscriber-import", desk("desk:subscriber_import"), WRITER_ONLY),
     Page(
         "subscriber-import-preview",

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.urls import reverse
+from django.utils import timezone
 
 from masthead.automations.models import (
     TRIGGER_LABELS,
@@ -156,7 +157,8 @@ def scheduled_between(publication, start: dt.datetime, end: dt.datetime) -> list
     ):
         field = TRIGGER_FIELDS[email.kind]
         delay = dt.timedelta(days=email.delay_days)
-        earliest = max(start, email.active_since or start)
+        # What is still to come: earlier readers have had it (or get it in the next round).
+        earliest = max(start, email.active_since or start, timezone.now())
         already = AutomationDelivery.objects.filter(email=email, subscription=OuterRef("pk"))
         rows = (
             in_trigger_state(reachable_subscriptions(publication.id), email.kind)
@@ -181,10 +183,18 @@ def scheduled_between(publication, start: dt.datetime, end: dt.datetime) -> list
                     count=row["count"],
                 )
             )
+    # Digests: those that went out in the window, and the coming ones (a past moment with no
+    # run had no posts or no readers: nothing went out, so nothing is shown).
+    url = reverse("desk:automations:overview", args=[publication.slug])
+    for run in DigestRun.objects.filter(
+        publication=publication, send__isnull=False, created_at__gte=start, created_at__lt=end
+    ).only("created_at", "post_count"):
+        title = f"Weekly digest ({run.post_count} post{'s' if run.post_count != 1 else ''})"
+        entries.append(CalendarEntry(run.created_at, title, "Weekly digest (sent)", url))
     digest_settings = digest_settings_of(publication)
     if digest_settings.is_on:
-        url = reverse("desk:automations:overview", args=[publication.slug])
-        for moment in digest_moments(publication, digest_settings, start, end):
+        coming_from = max(start, timezone.now())
+        for moment in digest_moments(publication, digest_settings, coming_from, end):
             entries.append(CalendarEntry(moment, "Weekly digest", "Weekly digest", url))
     entries.sort(key=lambda entry: entry.when)
     return entries[:CALENDAR_CAP]
