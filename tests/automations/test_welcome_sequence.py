@@ -172,3 +172,29 @@ def test_imported_subscribers_get_no_welcome(publication):
         subscription = confirmed_subscriber(publication, "imported@example.com")
         Subscription.objects.filter(id=subscription.id).update(source=SubscriptionSource.IMPORT)
         assert run_due_automations() == 0
+
+
+def test_a_day_zero_welcome_replaces_the_built_in_one(publication, smtp_sink, run_masthead_worker):
+    with time_machine.travel(START - dt.timedelta(days=1), tick=False):
+        make_email(publication, delay_days=0, subject="Welcome aboard")
+    with time_machine.travel(START, tick=True):
+        confirmed_subscriber(publication, "new@example.com")
+        run_masthead_worker()
+
+    to_the_reader = [m for m in smtp_sink.messages if m.envelope_to == ["new@example.com"]]
+    subjects = [m.subject for m in to_the_reader if "onfirm" not in m.subject]
+    assert subjects == ["Welcome aboard"]
+
+
+def test_without_a_day_zero_email_the_built_in_welcome_goes(
+    publication, smtp_sink, run_masthead_worker
+):
+    with time_machine.travel(START - dt.timedelta(days=1), tick=False):
+        make_email(publication, delay_days=3, subject="Our best posts")
+    with time_machine.travel(START, tick=True):
+        confirmed_subscriber(publication, "new@example.com")
+        run_masthead_worker()
+
+    to_the_reader = [m for m in smtp_sink.messages if m.envelope_to == ["new@example.com"]]
+    subjects = [m.subject for m in to_the_reader if "onfirm" not in m.subject]
+    assert subjects == [f"Welcome to {publication.name}"]

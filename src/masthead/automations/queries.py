@@ -144,6 +144,17 @@ class CalendarEntry:
     count: int = 1  # readers it goes to (automation emails), 1 for a digest
 
 
+def has_day_zero_welcome(subscription_id: int) -> bool:
+    """Whether the subscription's publication has a welcome email of its own going out right
+    away (delay 0, on): the built-in welcome then stays unsent."""
+    return AutomationEmail.objects.filter(
+        publication__subscriptions__id=subscription_id,
+        kind=AutomationKind.WELCOME,
+        delay_days=0,
+        is_active=True,
+    ).exists()
+
+
 def scheduled_between(publication, start: dt.datetime, end: dt.datetime) -> list[CalendarEntry]:
     """Automation emails due for existing subscribers, grouped by email and day, and the next
     digests, between start and end: one grouped query per active email, capped at CALENDAR_CAP

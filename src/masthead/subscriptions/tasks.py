@@ -93,6 +93,12 @@ def _send_to_active_subscriber(template: str, subscription_id: int, task, attemp
 
 @task()
 def send_welcome(subscription_id: int, attempt: int = 0) -> None:
+    """The built-in welcome, unless the publication's own welcome sequence starts on day 0:
+    that email is the welcome then (masthead.automations), and one is enough."""
+    from masthead.automations.queries import has_day_zero_welcome
+
+    if has_day_zero_welcome(subscription_id):
+        return
     _send_to_active_subscriber("welcome", subscription_id, send_welcome, attempt)
 
 
