@@ -51,6 +51,25 @@ bench-stats: $(VENV)/.installed
 bench-search: $(VENV)/.installed
 	$(BIN)/python bench/search.py
 
+# The rich post editor: editor/ built by esbuild into one committed script and stylesheet.
+# Needs Node 20+ and npm (Debian: apt-get install nodejs npm) only to rebuild or check them.
+.PHONY: editor editor-check
+EDITOR_BUNDLE := src/masthead/static/masthead
+
+editor: editor/node_modules/.package-lock.json
+	cd editor && node build.mjs ../$(EDITOR_BUNDLE)
+
+editor/node_modules/.package-lock.json: editor/package-lock.json
+	cd editor && npm ci --no-audit --no-fund
+
+# Fails when the committed bundle is not what its sources build (run `make editor`, commit).
+editor-check: editor/node_modules/.package-lock.json
+	@out=$$(mktemp -d) && trap 'rm -rf "$$out"' EXIT && (cd editor && node build.mjs "$$out") && \
+	for name in editor-rich.js editor-rich.css; do \
+	  cmp -s "$$out/$$name" $(EDITOR_BUNDLE)/$$name || { \
+	    echo "$(EDITOR_BUNDLE)/$$name does not match editor/src: run 'make editor' and commit the result." >&2; exit 1; }; \
+	done && echo "The editor bundle matches its sources."
+
 serve: $(VENV)/.installed
 	$(BIN)/masthead serve --port $(PORT)
 

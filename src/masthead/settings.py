@@ -354,9 +354,10 @@ SECURE_CSP = {
     "style-src": ["'self'"],
     "script-src": ["'self'"],
     "connect-src": ["'self'"],
-    # Embeds in posts (core/embeds.py builds these players' addresses, sandboxed) and audio
-    # files linked from posts.
+    # Our own frames (the mail viewer), embeds in posts (core/embeds.py builds these players'
+    # addresses, sandboxed) and audio files linked from posts.
     "frame-src": [
+        "'self'",
         "https://www.youtube-nocookie.com",
         "https://player.vimeo.com",
         "https://open.spotify.com",

@@ -231,6 +231,39 @@ def test_each_day_links_to_a_new_post_on_that_day(author_client, publication):
     assert response.text.count(f'href="{new_post}?publish_at=') == 31
 
 
+def test_a_days_new_post_proposes_that_moment_until_it_can_be_scheduled(author_client, publication):
+    """The day's link fills in "Publish at" (in the publication's time zone); without
+    JavaScript the saved draft's page still proposes it, where scheduling is possible."""
+    in_paris = publication
+    in_paris.time_zone = "Europe/Paris"
+    in_paris.save(update_fields=["time_zone"])
+    new_post = reverse("desk:post_new", args=[publication.slug])
+
+    page = author_client.get(f"{new_post}?publish_at=2026-12-24T09:00")
+    assert 'value="2026-12-24T09:00"' in page.text
+    assert f'action="{new_post}?publish_at=2026-12-24T09%3A00"' in page.text
+
+    saved = author_client.post(
+        f"{new_post}?publish_at=2026-12-24T09:00",
+        {"title": "Christmas Eve", "body_markdown": "Soon.", "audience": "everyone",
+         "action": "save"},
+    )  # fmt: skip
+    assert saved.status_code == 302
+    assert saved.url.endswith("?publish_at=2026-12-24T09%3A00")
+    edit = author_client.get(saved.url)
+    assert 'value="2026-12-24T09:00"' in edit.text
+
+
+@pytest.mark.parametrize("value", ["2026-11-01T09:00", "yesterday", "2026-13-40T99:99", "9" * 500])
+def test_a_past_or_broken_proposed_moment_proposes_nothing(author_client, publication, value):
+    new_post = reverse("desk:post_new", args=[publication.slug])
+
+    page = author_client.get(new_post, {"publish_at": value})
+
+    assert page.status_code == 200
+    assert 'name="publish_at" value=' not in page.text
+
+
 @pytest.mark.parametrize(
     "month",
     [

@@ -19,7 +19,7 @@ def test_a_new_publications_about_buttons_lead_to_it():
 
     html = publication.about_html
     assert "#masthead-" not in html
-    assert "/subscribe/\"" in html
+    assert '/subscribe/"' in html
     assert "mailto:?subject=Field%20Notes" in html
 
 
@@ -34,4 +34,4 @@ def test_changed_about_buttons_lead_to_the_publication():
 
     publication.refresh_from_db()
     assert "#masthead-" not in publication.about_html
-    assert "/subscribe/\"" in publication.about_html
+    assert '/subscribe/"' in publication.about_html

@@ -12,7 +12,7 @@ from masthead.delivery.queries import newsletter_recipients
 from masthead.delivery.services.fan_out import create_send
 from masthead.posts.models import PostStatus
 from masthead.posts.services import publish_post
-from masthead.publications import sections
+from masthead.publications import section_email
 from masthead.publications.models import Section
 from masthead.subscriptions.models import SectionOptOut, Subscription, SubscriptionStatus
 from tests.factories import make_person, make_post
@@ -95,15 +95,15 @@ def test_email_helpers_follow_the_sections_settings(publication, recipes):
     recipes_post = make_post(publication, "Soup", section=recipes)
     plain_post = make_post(publication, "News")
 
-    assert sections.sender_name_for(recipes_post) == "The Kitchen"
-    assert sections.sender_name_for(plain_post) is None
-    assert sections.sender_for(recipes_post).startswith("The Kitchen <")
-    assert sections.sender_for(plain_post).startswith("The Daily Build <")
-    assert sections.emails_posts(recipes_post) and sections.emails_posts(plain_post)
+    assert section_email.sender_name_for(recipes_post) == "The Kitchen"
+    assert section_email.sender_name_for(plain_post) is None
+    assert section_email.sender_for(recipes_post).startswith("The Kitchen <")
+    assert section_email.sender_for(plain_post).startswith("The Daily Build <")
+    assert section_email.emails_posts(recipes_post) and section_email.emails_posts(plain_post)
     recipes.sends_email = False
     recipes.save()
     recipes_post.refresh_from_db()
-    assert not sections.emails_posts(recipes_post)
+    assert not section_email.emails_posts(recipes_post)
 
 
 def test_the_leave_link_in_the_footer_stops_the_sections_posts(
@@ -146,3 +146,29 @@ def test_a_post_without_section_has_no_leave_link(publication, readers, smtp_sin
     message = smtp_sink.last_to("reader1@example.com")
     assert "Stop getting" not in message.text and "Stop getting" not in message.html
     assert "Unsubscribe" in message.text
+
+
+def test_a_section_that_sends_no_email_publishes_its_posts_without_a_send(
+    publication, recipes, readers
+):
+    recipes.sends_email = False
+    recipes.save()
+    post = make_post(publication, "Soup", status=PostStatus.DRAFT, section=recipes)
+
+    publish_post(post, send_email=True)
+
+    post.refresh_from_db()
+    assert post.status == PostStatus.PUBLISHED
+    assert not post.email_requested
+    assert not post.sends.exists()
+
+
+def test_a_sections_sender_name_is_the_newsletters_from(
+    publication, recipes, readers, smtp_sink, run_worker
+):
+    publish_post(
+        make_post(publication, "Soup", status=PostStatus.DRAFT, section=recipes), send_email=True
+    )
+    run_worker()
+
+    assert smtp_sink.last_to("reader0@example.com").header("From").startswith("The Kitchen <")

@@ -157,6 +157,20 @@ def test_restore_writes_the_old_content_back_as_a_new_revision(author_client, dr
     assert latest.author == author
 
 
+def test_restore_brings_back_the_emails_subject_and_preview_text(author_client, draft):
+    email = {"subject_test_lines": "", "subject_test_sample_percent": "10"}
+    email |= {"subject_test_wait_hours": "4", "subject_test_metric": "opens"}
+    save(author_client, draft, email_subject="Tides, told", preview_text="Low at six.", **email)
+    save(author_client, draft, email_subject="A worse subject", preview_text="", **email)
+    first = PostRevision.objects.get(post=draft, number=1)
+    assert (first.email_subject, first.preview_text) == ("Tides, told", "Low at six.")
+
+    assert author_client.post(restore_url(draft, 1)).status_code == 302
+
+    draft.refresh_from_db()
+    assert (draft.email_subject, draft.preview_text) == ("Tides, told", "Low at six.")
+
+
 def test_restore_needs_post(author_client, draft):
     save(author_client, draft, body_markdown="One.")
     save(author_client, draft, body_markdown="Two.")

@@ -19,13 +19,12 @@ from masthead.delivery.messages import RenderedBodies, add_tracking
 from masthead.delivery.models import Delivery, DeliveryState, Send, SendKind, SendState
 from masthead.delivery.services.fan_out import is_tracking_on
 from masthead.delivery.services.limits import task_chains
-from masthead.subscriptions.models import Subscription, SubscriptionStatus
+from masthead.subscriptions.models import Subscription
 
 logger = logging.getLogger(__name__)
 
 # A batch this large gets as many send task chains as a newsletter; smaller ones one.
 MANY_RECIPIENTS = 500
-UNSUBSCRIBED_NOTE = "Not sent: the reader unsubscribed before it went out."
 
 
 def run_due_automations(now: dt.datetime | None = None) -> int:
@@ -33,7 +32,6 @@ def run_due_automations(now: dt.datetime | None = None) -> int:
     from masthead.automations.digest import queue_due_digests
 
     now = now or timezone.now()
-    skip_departed_readers()
     queued = 0
     for email in AutomationEmail.objects.filter(
         is_active=True, active_since__isnull=False
@@ -53,21 +51,6 @@ def _safely(function, *args) -> int:
     except Exception:
         logger.exception("Could not queue %s%r", function.__name__, args)
         return 0
-
-
-def skip_departed_readers() -> int:
-    """Automation and digest deliveries not sent yet whose reader has unsubscribed since they
-    were written are marked suppressed, so the send task never claims them. (Newsletters do not
-    do this: their deliveries go out within minutes of the post.)"""
-    return (
-        Delivery.objects.filter(
-            state=DeliveryState.QUEUED,
-            send__state=SendState.SENDING,
-            send__kind__in=[SendKind.AUTOMATION, SendKind.DIGEST],
-        )
-        .exclude(subscription__status=SubscriptionStatus.ACTIVE)
-        .update(state=DeliveryState.SUPPRESSED, last_error=UNSUBSCRIBED_NOTE)
-    )
 
 
 def queue_email(email: AutomationEmail, now: dt.datetime) -> int:

@@ -34,10 +34,11 @@ def _build_email(name, to, context, *, from_email, headers) -> EmailMultiAlterna
     return message
 
 
-def publication_sender(publication) -> str:
-    """ "Publication Name <address>", with the name stripped of anything a header cannot hold."""
+def publication_sender(publication, name: str = "") -> str:
+    """ "Publication Name <address>" (or another `name`, a section's), with the name stripped of
+    anything a header cannot hold."""
     from email.utils import formataddr, parseaddr
 
     _, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
-    name = " ".join(publication.name.replace("\r", " ").replace("\n", " ").split())
+    name = " ".join((name or publication.name).replace("\r", " ").replace("\n", " ").split())
     return formataddr((name, address or "masthead@localhost"))

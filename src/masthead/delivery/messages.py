@@ -6,6 +6,7 @@ bytes and quoted-printable encoding the bodies (C code in binascii) costs a few 
 """
 
 import binascii
+import copy
 import datetime as dt
 import html as html_module
 import re
@@ -39,6 +40,7 @@ UNSUBSCRIBE_URL = "@@UNSUBSCRIBE_URL@@"
 MESSAGE_ID = "@@MESSAGE_ID@@"
 DELIVERY_TOKEN = "@@DELIVERY_TOKEN@@"
 DATE = "@@DATE@@"
+SUBJECT_LINE = b"@@SUBJECT_LINE@@"  # the whole Subject header, encoded once per subject
 
 
 @dataclass(frozen=True)
@@ -135,7 +137,10 @@ def _fitted_width(file) -> int | None:
 
 
 def _preheader(post, body_html: str) -> str:
-    """The line inbox lists show after the subject: the subtitle, else the post's first words."""
+    """The line inbox lists show after the subject: the writer's preview text, else the
+    subtitle, else the post's first words."""
+    if post.preview_text.strip():
+        return " ".join(post.preview_text.split())
     if post.subtitle:
         return post.subtitle
     words = plain_words(body_html)
@@ -153,6 +158,11 @@ def _render_html(context: dict) -> str:
     return inline_css(render_to_string("email/newsletter/body.html", context))
 
 
+def email_subject(post) -> str:
+    """The subject the writer typed for the post's email, on one line; "" means its title."""
+    return " ".join(post.email_subject.split())
+
+
 def render_newsletter(post, *, is_preview: bool) -> RenderedBodies:
     """The newsletter for a post with placeholders for everything that differs per recipient."""
     with in_time_zone_of(post.publication):
@@ -162,7 +172,9 @@ def render_newsletter(post, *, is_preview: bool) -> RenderedBodies:
 def _render_newsletter(post, *, is_preview: bool) -> RenderedBodies:
     context = _newsletter_context(post, is_preview=is_preview)
     context["body_text"] = html_to_text(context["body_html"])
-    subject = " ".join(render_to_string("email/newsletter/subject.txt", context).split())
+    subject = email_subject(post) or " ".join(
+        render_to_string("email/newsletter/subject.txt", context).split()
+    )
     return RenderedBodies(
         subject=subject,
         html=_render_html(context),
@@ -302,7 +314,7 @@ class MessageTemplate:
             [
                 f"From: {_sender_header(send.sender)}\r\n".encode("ascii"),
                 f"To: {RECIPIENT}\r\n".encode("ascii"),
-                _header("Subject", send.subject),
+                SUBJECT_LINE,
                 f"Date: {DATE}\r\n".encode("ascii"),
                 f"Message-ID: {MESSAGE_ID}\r\n".encode("ascii"),
                 f"List-Id: <{slug}.{domain}>\r\n".encode("ascii"),
@@ -314,7 +326,9 @@ class MessageTemplate:
                 ),
             ]
         )
+        self.subject = send.subject
         self.headers = headers.decode("ascii")
+        self.subject_header = _header("Subject", send.subject).decode("ascii")
         self.text = text
         self.html = html
         self.text_part_head = (
@@ -331,6 +345,16 @@ class MessageTemplate:
         self.encoded_text = EncodedPart(text, (UNSUBSCRIBE_URL,))
         self.encoded_html = EncodedPart(html, (UNSUBSCRIBE_URL, DELIVERY_TOKEN))
         self._date = (0, "")  # (second, its Date header value): one tuple, swapped whole
+
+    def with_subject(self, subject: str) -> "MessageTemplate":
+        """The same message with another subject (a subject test's line), sharing the bodies
+        encoded once."""
+        if subject == self.subject:
+            return self
+        other = copy.copy(self)
+        other.subject = subject
+        other.subject_header = _header("Subject", subject).decode("ascii")
+        return other
 
     def date(self) -> str:
         """The Date header of a message sent now: formatted once a second, not once a message."""
@@ -355,6 +379,8 @@ class MessageTemplate:
             .replace(MESSAGE_ID, self.message_id(delivery_id))
             .replace(UNSUBSCRIBE_URL, unsubscribe_url)
             .replace(DATE, self.date())
+            # Last: a subject is the writer's text, and may hold anything, a placeholder too.
+            .replace(SUBJECT_LINE.decode("ascii"), self.subject_header, 1)
         )
         return b"".join(
             [

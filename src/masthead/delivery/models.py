@@ -59,6 +59,17 @@ class Send(models.Model):
     click_count = models.PositiveIntegerField(default=0)  # every click
     clicker_count = models.PositiveIntegerField(default=0)  # recipients who clicked, once each
 
+    # A subject test (services.subject_tests): every line competes in a sample; the rest of the
+    # deliveries are held until test_decide_at, then go with the winning line. No lines: no
+    # test, every delivery gets `subject`.
+    subject_lines = models.JSONField(default=list, blank=True)
+    test_sample_percent = models.PositiveSmallIntegerField(null=True, blank=True)
+    test_wait_hours = models.PositiveSmallIntegerField(null=True, blank=True)
+    test_metric = models.CharField(max_length=6, blank=True)  # posts.models.SubjectTestMetric
+    test_decide_at = models.DateTimeField(null=True, blank=True)
+    test_winner = models.PositiveSmallIntegerField(null=True, blank=True)  # index in the lines
+    test_decided_at = models.DateTimeField(null=True, blank=True)
+
     class Meta:
         constraints = [
             # A post goes out as a newsletter once, however often it is published.
@@ -103,6 +114,11 @@ class Delivery(models.Model):
     message_id = models.CharField(max_length=200, blank=True)
     opened_at = models.DateTimeField(null=True, blank=True)
     click_count = models.PositiveIntegerField(default=0)
+    # In a subject test: the index of the line this delivery's sample got (null: not in the
+    # sample, or no test). A held delivery is queued but never claimed until the test is
+    # decided; it then goes with the winning line.
+    variant = models.PositiveSmallIntegerField(null=True, blank=True)
+    is_held = models.BooleanField(default=False, db_default=False)
 
     class Meta:
         verbose_name_plural = "deliveries"

@@ -8,13 +8,18 @@ from django.utils import timezone
 
 from masthead.accounts.forms import ImageFileField
 from masthead.core import images
+from masthead.delivery.queries import newsletter_recipients
+from masthead.delivery.services import subject_tests
+from masthead.delivery.services.fan_out import is_tracking_on
+from masthead.delivery.services.subject_tests import plan_test
 from masthead.posts.audio import MAX_AUDIO_URL_CHARS, is_playable_audio_url
-from masthead.posts.models import Audience, Post, PostKind, PostStatus
+from masthead.posts.models import Audience, Post, PostKind, PostStatus, SubjectTestMetric
 from masthead.posts.services import MAX_TAG_CHARS, MAX_TAGS, PostContent, has_slug_from_title
 from masthead.publications.models import Publication
 
 # About 50,000 words: longer than any newsletter post, short enough to render while typing.
 MAX_BODY_CHARS = 300_000
+MAX_SUBJECT_CHARS = 300
 SLUG_PATTERN = RegexValidator(
     r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
     "Use only lowercase letters, digits and single hyphens, like “my-first-post”.",
@@ -96,10 +101,12 @@ class MarkdownPreviewForm(forms.Form):
     audience = forms.ChoiceField(choices=Audience.choices, required=False)  # none: everyone
 
 
-class TagsField(forms.CharField):
-    """Tags typed as "one, two, three": a list, with spaces collapsed and repeats dropped."""
+class TextListField(forms.CharField):
+    """A list typed as one text (split_text says how), checked whole before it is split: no
+    null character, at most MAX_CHARS in all."""
 
     MAX_CHARS = 1000
+    NAME = "the list"  # for the message: "Keep the tags to 1000 characters in all"
 
     def to_python(self, value) -> list[str]:
         text = super().to_python(value)
@@ -108,8 +115,20 @@ class TagsField(forms.CharField):
             raise forms.ValidationError("Null characters are not allowed.")
         if len(text) > self.MAX_CHARS:
             raise forms.ValidationError(
-                f"Keep the tags to {self.MAX_CHARS} characters or fewer (they have {len(text)})."
+                f"Keep {self.NAME} to {self.MAX_CHARS} characters in all (they have {len(text)})."
             )
+        return self.split_text(text)
+
+    def split_text(self, text: str) -> list[str]:
+        raise NotImplementedError
+
+
+class TagsField(TextListField):
+    """Tags typed as "one, two, three": a list, with spaces collapsed and repeats dropped."""
+
+    NAME = "the tags"
+
+    def split_text(self, text: str) -> list[str]:
         tags: list[str] = []
         for part in text.split(","):
             tag = " ".join(part.split())
@@ -274,12 +293,187 @@ def initial_from(post: Post) -> dict:
         "audio_url": post.audio_url,
         "tags": post.tag_labels,
         "send_email": post.email_requested,
+        "email_subject": post.email_subject,
+        "preview_text": post.preview_text,
+        "subject_test_lines": [line for line in post.subject_test_lines if isinstance(line, str)]
+        if isinstance(post.subject_test_lines, list)
+        else [],
+        "subject_test_sample_percent": post.subject_test_sample_percent,
+        "subject_test_wait_hours": post.subject_test_wait_hours,
+        "subject_test_metric": post.subject_test_metric,
         "publish_at": (
             timezone.localtime(post.published_at).replace(second=0)
             if post.status == PostStatus.SCHEDULED and post.published_at
             else None
         ),
     }
+
+
+class SubjectLinesField(TextListField):
+    """The other subject lines of a test, one per line: a list, blank lines left out."""
+
+    MAX_CHARS = 1300
+    NAME = "the subject lines"
+
+    def split_text(self, text: str) -> list[str]:
+        return [" ".join(line.split()) for line in text.splitlines() if line.strip()]
+
+    def prepare_value(self, value):
+        return "\n".join(value) if isinstance(value, list) else value
+
+    def validate(self, value):
+        others = subject_tests.MAX_SUBJECT_LINES - 1
+        if len(value) > others:
+            raise forms.ValidationError(
+                f"Test at most {subject_tests.MAX_SUBJECT_LINES} subject lines: the email "
+                f"subject and {others} others, one per line (there are {len(value)} others)."
+            )
+        for line in value:
+            if len(line) > MAX_SUBJECT_CHARS:
+                raise forms.ValidationError(
+                    f"Keep each subject line to {MAX_SUBJECT_CHARS} characters or fewer: "
+                    f"“{line[:40]}…” has {len(line)}."
+                )
+        if len({line.casefold() for line in value}) < len(value):
+            raise forms.ValidationError("Each subject line must differ from the others.")
+
+
+TRACKING_OFF_NOTE = (
+    "Subject tests need opens and clicks, which this publication does not count: "
+    "turn tracking on in the email settings to test subject lines."
+)
+
+
+class EmailOptionsForm(forms.Form):
+    """The post's email: its subject, preview text and subject test (delivery.subject_tests).
+    A page from before these fields existed sends none of them and leaves them as they are."""
+
+    email_subject = forms.CharField(
+        label="Email subject",
+        max_length=MAX_SUBJECT_CHARS,
+        required=False,
+        help_text="Leave empty to use the title.",
+        error_messages={"max_length": too_long("email subject")},
+    )
+    preview_text = forms.CharField(
+        label="Preview text",
+        max_length=MAX_SUBJECT_CHARS,
+        required=False,
+        help_text=(
+            "The line inboxes show after the subject. Leave empty to use the subtitle, or the "
+            "post's first words."
+        ),
+        error_messages={"max_length": too_long("preview text")},
+    )
+    subject_test_lines = SubjectLinesField(
+        label="Test other subject lines",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=(
+            "Up to three, one per line. A sample of your subscribers gets one line each, split "
+            "evenly; after the wait, the line with the most opens or clicks goes to everyone "
+            "else. Leave empty for no test."
+        ),
+    )
+    subject_test_sample_percent = forms.IntegerField(
+        label="Sample (% of subscribers)",
+        min_value=subject_tests.MIN_SAMPLE_PERCENT,
+        max_value=subject_tests.MAX_SAMPLE_PERCENT,
+        required=False,
+        initial=10,
+        error_messages={
+            "min_value": "Send the test to at least %(limit_value)s%% of subscribers.",
+            "max_value": "Send the test to at most %(limit_value)s%% of subscribers.",
+            "invalid": "Enter a whole number of percent, from 2 to 50.",
+        },
+    )
+    subject_test_wait_hours = forms.TypedChoiceField(
+        label="Wait before choosing",
+        coerce=int,
+        required=False,
+        empty_value=4,
+        initial=4,
+        choices=[
+            (hours, f"{hours} hour{'s' if hours > 1 else ''}")
+            for hours in subject_tests.WAIT_HOURS_CHOICES
+        ],  # fmt: skip
+        error_messages={"invalid_choice": "Choose one of the waits offered."},
+    )
+    subject_test_metric = forms.ChoiceField(
+        label="The winner has the most",
+        choices=SubjectTestMetric.choices,
+        required=False,
+        error_messages={"invalid_choice": "Choose opens or clicks."},
+    )
+
+    def setup_email_options(self, publication: Publication, post: Post | None) -> None:
+        """What the test fields say depends on the publication: tracking, and its list's size."""
+        self.is_tracked = is_tracking_on(publication)
+        section_id = post.section_id if post is not None else None
+        self.test_note = ""
+        lines_field = self.fields["subject_test_lines"]
+        if not self.is_tracked:
+            self.test_note = TRACKING_OFF_NOTE
+            lines_field.widget.attrs["disabled"] = True
+        else:
+            count = newsletter_recipients(publication.id, section_id=section_id).count()
+            percent = post.subject_test_sample_percent if post is not None else 10
+            typed = post.subject_test_lines if post is not None else []
+            lines = 1 + len(typed) if isinstance(typed, list) else 2
+            if not plan_test(count, max(lines, 2), percent).is_possible:
+                self.test_note = (
+                    f"With {count:,} subscriber{'s' if count != 1 else ''}, the list is too "
+                    f"small for a test at {percent}% (each line needs at least one reader, and "
+                    "someone must be left for the winner): everyone gets the email subject."
+                )
+
+    def clean_email_subject(self):
+        return " ".join(self.cleaned_data["email_subject"].split())
+
+    def clean_preview_text(self):
+        return " ".join(self.cleaned_data["preview_text"].split())
+
+    def clean(self):
+        cleaned = super().clean()
+        lines = cleaned.get("subject_test_lines") or []
+        if lines and not getattr(self, "is_tracked", True):
+            self.add_error("subject_test_lines", self.test_note)
+        first = (cleaned.get("email_subject") or cleaned.get("title") or "").casefold()
+        if first and any(line.casefold() == first for line in lines):
+            self.add_error(
+                "subject_test_lines",
+                "The test's lines must differ from the email subject, which is tested already.",
+            )
+        if cleaned.get("subject_test_sample_percent") is None:
+            cleaned["subject_test_sample_percent"] = 10
+        cleaned["subject_test_metric"] = cleaned.get("subject_test_metric") or "opens"
+        return cleaned
+
+    @property
+    def has_email_options(self) -> bool:
+        """Whether the page sent the email fields (an older page does not)."""
+        return "email_subject" in self.data
+
+    def email_options(self) -> subject_tests.EmailOptions:
+        data = self.cleaned_data
+        return subject_tests.EmailOptions(
+            email_subject=data["email_subject"],
+            preview_text=data["preview_text"],
+            subject_test_lines=data["subject_test_lines"] if self.is_tracked else [],
+            subject_test_sample_percent=data["subject_test_sample_percent"],
+            subject_test_wait_hours=data["subject_test_wait_hours"],
+            subject_test_metric=data["subject_test_metric"],
+        )
+
+
+class PostAutosaveForm(PostContentForm, EmailOptionsForm):
+    """What an autosave keeps: the content and the email's options. Unlike the editor page it
+    does not count the list for the subject test's note (a count every few seconds)."""
+
+    def __init__(self, publication: Publication, *args, post: Post | None = None, **kwargs):
+        super().__init__(publication, *args, post=post, **kwargs)
+        self.is_tracked = is_tracking_on(publication)
+        self.test_note = "" if self.is_tracked else TRACKING_OFF_NOTE
 
 
 class Action:
@@ -292,7 +486,7 @@ class Action:
                (PUBLISH, "Publish now"), (SCHEDULE, "Schedule")]  # fmt: skip
 
 
-class PostEditorForm(PostContentForm, ImageForm):
+class PostEditorForm(PostContentForm, ImageForm, EmailOptionsForm):
     """The whole editor page: content, an image to insert, the cover, and what to do with the
     post. Publishing or scheduling with email needs `confirm_send`: the writer has seen how many
     people will get it."""
@@ -314,6 +508,7 @@ class PostEditorForm(PostContentForm, ImageForm):
 
     def __init__(self, publication: Publication, *args, post: Post | None = None, **kwargs):
         super().__init__(publication, *args, post=post, **kwargs)
+        self.setup_email_options(publication, post)
         publish_at = self.fields["publish_at"].widget
         publish_at.attrs["min"] = timezone.localtime().strftime("%Y-%m-%dT%H:%M")
         if post is None:

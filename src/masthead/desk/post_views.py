@@ -4,8 +4,10 @@ Every view starts with a permission-checked lookup (desk.lookups or desk.post_lo
 input with a form from desk.post_forms and changes posts only through posts.services.
 """
 
+import datetime as dt
 from contextlib import contextmanager
 from dataclasses import replace
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -24,13 +26,14 @@ from masthead.core import images
 from masthead.core.templatetags.masthead import moment
 from masthead.delivery.clipping import clip_notice, newsletter_html_size
 from masthead.delivery.queries import newsletter_recipients
+from masthead.delivery.services import subject_tests
 from masthead.desk.lookups import get_membership
 from masthead.desk.post_forms import (
     MAX_BODY_CHARS,
     Action,
     ImageUploadForm,
     MarkdownPreviewForm,
-    PostContentForm,
+    PostAutosaveForm,
     PostEditorForm,
 )
 from masthead.desk.post_lookups import get_post_for_editor, post_list_page
@@ -61,10 +64,36 @@ def post_list(request, publication_slug):
     return render(request, "desk/post_list.html", context)
 
 
-def _editor_urls(publication_slug: str, post=None) -> dict:
+PUBLISH_AT_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+def proposed_publish_at(request):
+    """The moment a link proposes for a new post (the calendar's "+ New post" on a day:
+    ?publish_at=2026-12-01T09:00, in the publication's time zone), when it is a moment to come;
+    anything else proposes nothing."""
+    value = str(request.GET.get("publish_at", ""))[:40]
+    try:
+        moment = dt.datetime.strptime(value, PUBLISH_AT_FORMAT).replace(
+            tzinfo=timezone.get_current_timezone()  # the desk's: the publication's time zone
+        )
+    except ValueError:
+        return None
+    return moment if moment > timezone.now() else None
+
+
+def _propose(form, proposed) -> None:
+    if proposed is not None:
+        form.initial["publish_at"] = proposed
+
+
+def _editor_urls(publication_slug: str, post=None, proposed=None) -> dict:
     if post is None:
+        # A new post keeps the moment its link proposed until it is saved (proposed_publish_at).
+        action = reverse("desk:post_new", args=[publication_slug])
+        if proposed is not None:
+            action += "?" + urlencode({"publish_at": proposed.strftime(PUBLISH_AT_FORMAT)})
         return {
-            "action": reverse("desk:post_new", args=[publication_slug]),
+            "action": action,
             "autosave": reverse("desk:post_autosave_new", args=[publication_slug]),
         }
     args = [publication_slug, post.id]
@@ -160,7 +189,7 @@ def _render_editor(request, membership, form, post=None, *, is_previewing=False,
         "is_page": _editor_kind(form, post) == PostKind.PAGE,  # never emailed: no send controls
         "paywall_marker": PAYWALL_MARKER,
         "clip_notice": clip_notice(newsletter_html_size(emailed)) if emailed else None,
-        "urls": _editor_urls(publication.slug, post),
+        "urls": _editor_urls(publication.slug, post, proposed_publish_at(request)),
         "public_url": (
             publication_root(publication) + site_path("posts:detail", post.slug)
             if post is not None and post.is_public
@@ -174,7 +203,7 @@ def _render_editor(request, membership, form, post=None, *, is_previewing=False,
         "content_version": _content_version(request, form, post),
         "conflict": conflict,
         "recipient_count": (
-            newsletter_recipient_count(publication)
+            newsletter_recipient_count(publication, post)
             if post is not None and post.status != PostStatus.PUBLISHED
             else 0
         ),
@@ -207,10 +236,13 @@ def _ask_to_choose_image_again(form) -> None:
             )
 
 
-def _create_draft(request, publication, content: services.PostContent, *, kind=RevisionKind.SAVE):
-    """The new post and its first revision, together."""
+def _create_draft(
+    request, publication, form, content: services.PostContent, *, kind=RevisionKind.SAVE
+):
+    """The new post, its email's options and its first revision, together."""
     with transaction.atomic():
         post = _create_post(request, publication, content)
+        _save_email_options(post, form)
         revisions.record_revision(post, request.user, kind=kind)
     return post
 
@@ -235,20 +267,26 @@ def _create_post(request, publication, content: services.PostContent):
 def post_new(request, publication_slug):
     membership = get_membership(request.user, publication_slug)
     publication = membership.publication
+    proposed = proposed_publish_at(request)
     if request.method != "POST":
-        return _render_editor(request, membership, PostEditorForm(publication))
+        form = PostEditorForm(publication)
+        _propose(form, proposed)
+        return _render_editor(request, membership, form)
     form = PostEditorForm(publication, request.POST, request.FILES)
     if request.POST.get("action") == Action.PREVIEW:
         return _render_editor(request, membership, form, is_previewing=True)
     if form.is_valid():
         content, stored = _store_image(form, publication, form.content())
         try:
-            post = _create_draft(request, publication, content)
+            post = _create_draft(request, publication, form, content)
         except services.PostError as error:
             _refuse_form(form, error, stored)
         else:
             messages.success(request, "Draft saved. You can publish or schedule it now.")
-            return redirect("desk:post_edit", publication.slug, post.id)
+            edit_url = reverse("desk:post_edit", args=[publication.slug, post.id])
+            if proposed is not None:  # the calendar's day, kept for the page that can schedule
+                edit_url += "?" + urlencode({"publish_at": proposed.strftime(PUBLISH_AT_FORMAT)})
+            return redirect(edit_url)
     _ask_to_choose_image_again(form)
     return _render_editor(request, membership, form)
 
@@ -258,7 +296,10 @@ def post_edit(request, publication_slug, post_id):
     membership, post = get_post_for_editor(request.user, publication_slug, post_id)
     publication = membership.publication
     if request.method != "POST":
-        return _render_editor(request, membership, PostEditorForm(publication, post=post), post)
+        proposed = None if post.status != PostStatus.DRAFT else proposed_publish_at(request)
+        form = PostEditorForm(publication, post=post)
+        _propose(form, proposed)
+        return _render_editor(request, membership, form, post)
     form = PostEditorForm(publication, request.POST, request.FILES, post=post)
     if request.POST.get("action") == Action.PREVIEW:
         return _render_editor(request, membership, form, post, is_previewing=True)
@@ -269,6 +310,7 @@ def post_edit(request, publication_slug, post_id):
         content, stored = _store_image(form, publication, form.content())
         try:
             with revisions.saving(post, request.user, kind=RevisionKind.SAVE, **_base(request)):
+                _save_email_options(post, form)  # before publishing: the email reads them
                 note = _save_from_editor(post, form, content, stored)
         except revisions.RevisionConflict as conflict:
             if stored is not None:
@@ -315,9 +357,16 @@ def _save_from_editor(post, form, content, stored) -> str:
     return "Image inserted and saved." if stored else "Saved."
 
 
-def newsletter_recipient_count(publication) -> int:
+def newsletter_recipient_count(publication, post=None) -> int:
     """How many people a newsletter would go to now: those fan-out would write deliveries for."""
-    return newsletter_recipients(publication.id).count()
+    section_id = post.section_id if post is not None else None
+    return newsletter_recipients(publication.id, section_id=section_id).count()
+
+
+def _save_email_options(post, form) -> None:
+    """The email's subject, preview text and subject test, when the page sent them."""
+    if form.has_email_options:
+        subject_tests.set_email_options(post, form.email_options())
 
 
 def _confirm_send(request, membership, form, post):
@@ -332,6 +381,7 @@ def _confirm_send(request, membership, form, post):
             services.check_schedule_time(data["publish_at"])
         with revisions.saving(post, request.user, kind=RevisionKind.SAVE, **_base(request)):
             services.save_draft(post, content)
+            _save_email_options(post, form)
     except revisions.RevisionConflict as conflict:
         if stored is not None:
             default_storage.delete(stored.name)
@@ -357,7 +407,14 @@ def _confirm_send(request, membership, form, post):
         if publish_at
         else "",
         "confirm_send": "on",
+        "email_subject": post.email_subject,
+        "preview_text": post.preview_text,
+        "subject_test_lines": "\n".join(post.subject_test_lines),
+        "subject_test_sample_percent": post.subject_test_sample_percent,
+        "subject_test_wait_hours": post.subject_test_wait_hours,
+        "subject_test_metric": post.subject_test_metric,
     }
+    recipient_count = newsletter_recipient_count(publication, post)
     context = {
         "desk_publication": publication,
         "membership": membership,
@@ -365,7 +422,8 @@ def _confirm_send(request, membership, form, post):
         "action": data["action"],
         "publish_at_display": moment(publish_at) if publish_at else "",
         "time_zone": timezone.get_current_timezone_name(),
-        "recipient_count": newsletter_recipient_count(publication),
+        "recipient_count": recipient_count,
+        "test_plan": subject_tests.describe_plan(post, recipient_count),
         "resend": resend,
         "urls": _editor_urls(publication.slug, post),
     }
@@ -403,12 +461,12 @@ def post_autosave_new(request, publication_slug):
     """The first autosave of a new post creates its draft and tells the page where it now lives."""
     membership = get_membership(request.user, publication_slug)
     publication = membership.publication
-    form = PostContentForm(publication, request.POST)
+    form = PostAutosaveForm(publication, request.POST)
     if not form.is_valid():
         return _form_errors(form)
     content = form.content()
     try:
-        post = _create_draft(request, publication, content, kind=RevisionKind.AUTOSAVE)
+        post = _create_draft(request, publication, form, content, kind=RevisionKind.AUTOSAVE)
     except services.PostError as error:
         return _error(error)
     return JsonResponse({**_saved(post), "urls": _editor_urls(publication.slug, post)}, status=201)
@@ -418,12 +476,13 @@ def post_autosave_new(request, publication_slug):
 @require_POST
 def post_autosave(request, publication_slug, post_id):
     membership, post = get_post_for_editor(request.user, publication_slug, post_id)
-    form = PostContentForm(membership.publication, request.POST, post=post)
+    form = PostAutosaveForm(membership.publication, request.POST, post=post)
     if not form.is_valid():
         return _form_errors(form)
     try:
         with revisions.saving(post, request.user, kind=RevisionKind.AUTOSAVE, **_base(request)):
             services.save_draft(post, form.content())
+            _save_email_options(post, form)
     except revisions.RevisionConflict as conflict:
         return _conflict(conflict)
     except services.PostError as error:

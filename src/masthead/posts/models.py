@@ -30,6 +30,13 @@ class PostKind(models.TextChoices):
     PODCAST = "podcast", "Podcast"
 
 
+class SubjectTestMetric(models.TextChoices):
+    """What decides a subject test: the line whose sample opened (or clicked) the most."""
+
+    OPENS = "opens", "Opens"
+    CLICKS = "clicks", "Clicks"
+
+
 class Post(models.Model):
     publication = models.ForeignKey(Publication, on_delete=models.CASCADE, related_name="posts")
     title = models.CharField(max_length=200)
@@ -67,6 +74,19 @@ class Post(models.Model):
     # delivery app's job, which reads these two fields.
     email_requested = models.BooleanField(default=False)
     email_requested_at = models.DateTimeField(null=True, blank=True)
+    # The email's own subject (blank: the title) and the line inbox lists show after it (blank:
+    # the subtitle or the first words, delivery.messages).
+    email_subject = models.CharField(max_length=300, blank=True)
+    preview_text = models.CharField(max_length=300, blank=True)
+    # A subject test: these lines (up to three) compete with the email subject in a sample of
+    # the subscribers; after the wait the line with the most opens or clicks goes to the rest
+    # (delivery.services.subject_tests). No lines: no test.
+    subject_test_lines = models.JSONField(default=list, blank=True)
+    subject_test_sample_percent = models.PositiveSmallIntegerField(default=10)
+    subject_test_wait_hours = models.PositiveSmallIntegerField(default=4)
+    subject_test_metric = models.CharField(
+        max_length=6, choices=SubjectTestMetric.choices, default=SubjectTestMetric.OPENS
+    )
 
     class Meta:
         constraints = [

@@ -36,6 +36,7 @@ from masthead.posts.paywall import PaywallSplit, split_at_paywall
 from masthead.posts.queries import published_pages
 from masthead.publications.links import publication_link, publication_root
 from masthead.publications.models import Publication, Section
+from masthead.publications.section_email import emails_posts
 
 # Far enough for any real plan; nearer than the end of the calendar, where time zones overflow.
 MAX_SCHEDULE_AHEAD = dt.timedelta(days=5 * 366)
@@ -372,7 +373,9 @@ def publish_post(
     was_published = current.status == PostStatus.PUBLISHED
     if current.status != PostStatus.PUBLISHED:
         # Only the moment of publishing says whether the post goes out by email; a page never does.
-        _request_email(current, send_email and not current.is_page, now)
+        # A section can be one whose posts are not emailed (publications.section_email).
+        wants_email = send_email and not current.is_page and emails_posts(current)
+        _request_email(current, wants_email, now)
     if current.status == PostStatus.SCHEDULED:
         current.published_at = None  # that was the planned moment; the post goes out now
     current.published_at = published_at or current.published_at or now
@@ -449,7 +452,7 @@ def publish_if_still_scheduled(post_id: int, scheduled_for: dt.datetime) -> bool
             from masthead.delivery.services import create_send
 
             post = Post.objects.select_related("publication").get(id=post_id)
-            if post.email_requested and not post.is_page:
+            if post.email_requested and not post.is_page and emails_posts(post):
                 create_send(post)  # in this transaction: published and queued together
             refresh_page_links(post)
             record_event(post.publication_id, "post.published", post_data(post))

@@ -3,9 +3,7 @@ what the newsletter of a section's post looks like (sender, whether it is emaile
 reader's choices (leave or rejoin a section, the weekly digest) and a section's archive page."""
 
 import re
-from email.utils import formataddr, parseaddr
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
@@ -130,32 +128,6 @@ def left_section_ids(subscription: Subscription) -> set[int]:
 
 
 # The newsletter of a section's post ---------------------------------------------------------
-
-
-def emails_posts(post: Post) -> bool:
-    """Whether the post's newsletter may be sent: no section, or a section that sends email."""
-    section = post.section if post.section_id else None
-    return section is None or section.sends_email
-
-
-def sender_name_for(post: Post) -> str | None:
-    """The name in the From header of the post's newsletter when its section has its own, else
-    None (the publication's name)."""
-    section = post.section if post.section_id else None
-    if section is None or not section.sender_name.strip():
-        return None
-    return _header_safe(section.sender_name)
-
-
-def sender_for(post: Post) -> str:
-    """The whole From header value: core.mail.publication_sender's, with the section's name."""
-    _, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
-    name = sender_name_for(post) or _header_safe(post.publication.name)
-    return formataddr((name, address or "masthead@localhost"))
-
-
-def _header_safe(name: str) -> str:
-    return " ".join(name.replace("\r", " ").replace("\n", " ").split())
 
 
 # Desk use cases -----------------------------------------------------------------------------

@@ -41,6 +41,9 @@ class PostRevision(models.Model):
     section = models.ForeignKey(
         Section, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The email's own words (the subject test's settings are a sending plan, not text: not kept).
+    email_subject = models.CharField(max_length=300, blank=True)
+    preview_text = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["-number"]

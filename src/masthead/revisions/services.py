@@ -97,6 +97,8 @@ def record_revision(
         "audio_url": post.audio_url,
         "tags": list(post.tags or []),
         "section_id": post.section_id,
+        "email_subject": post.email_subject,
+        "preview_text": post.preview_text,
     }
     # A save over someone else's ("Keep mine") keeps both: it never replaces.
     if latest is not None and not is_forced and _replaces(latest, author, kind, base_version, now):
@@ -147,6 +149,8 @@ def restore_revision(post: Post, revision: PostRevision, author) -> PostRevision
     with transaction.atomic():
         _lock(post)
         post_services.update_post(post, content)
+        post.email_subject, post.preview_text = revision.email_subject, revision.preview_text
+        post.save(update_fields=["email_subject", "preview_text"])
         return record_revision(
             post, author, kind=RevisionKind.RESTORE, restored_from=revision.number
         )

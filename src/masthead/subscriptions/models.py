@@ -57,8 +57,8 @@ class Subscription(models.Model):
     # Tags brought from another platform's export (strings, at most 20 of 40 characters).
     labels = models.JSONField(default=list, blank=True)
     # The reader chose one email a week (masthead.automations' weekly digest) instead of one
-    # email per post.
-    gets_weekly_digest = models.BooleanField(default=False)
+    # email per post. db_default: raw INSERTs that name only older columns (the benchmarks) work.
+    gets_weekly_digest = models.BooleanField(default=False, db_default=False)
 
     class Meta:
         constraints = [

@@ -18,9 +18,10 @@ class Claimed:
     subscription_id: int | None
     attempts: int
     gets_full_post: bool = False
+    variant: int | None = None  # a subject test's line for a delivery in its sample
 
 
-COLUMNS = ("id", "email", "subscription_id", "attempts", "gets_full_post")
+COLUMNS = ("id", "email", "subscription_id", "attempts", "gets_full_post", "variant")
 
 
 def claim_batch(send: Send, worker_id: str, size: int) -> list[Claimed]:
@@ -48,7 +49,7 @@ def claim_batch(send: Send, worker_id: str, size: int) -> list[Claimed]:
         queued = []
         if len(abandoned) < size:
             queued = list(
-                rows.filter(state=DeliveryState.QUEUED)
+                rows.filter(state=DeliveryState.QUEUED, is_held=False)  # held: subject_tests
                 .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
                 .order_by("id")
                 .values_list(*COLUMNS)[: size - len(abandoned)]

@@ -6,7 +6,6 @@ from django.db.models import Exists, F, OuterRef, Value
 from django.utils import timezone
 
 from masthead.billing.access import with_paid_access
-from masthead.core.mail import publication_sender
 from masthead.delivery.messages import add_tracking, is_sent_as_preview, render_newsletter
 from masthead.delivery.models import (
     Delivery,
@@ -20,6 +19,8 @@ from masthead.delivery.models import (
 )
 from masthead.delivery.queries import newsletter_recipients
 from masthead.delivery.services.limits import task_chains
+from masthead.delivery.services.subject_tests import start_test
+from masthead.publications.section_email import sender_for
 from masthead.subscriptions.models import Subscription
 
 
@@ -60,7 +61,7 @@ def create_send(post) -> Send:
         kind=SendKind.NEWSLETTER,
         state=SendState.SENDING,
         started_at=now,
-        sender=publication_sender(publication),
+        sender=sender_for(post),
         subject=everyone.subject,
         html_template=html,
         text_template=everyone.text,
@@ -77,6 +78,7 @@ def create_send(post) -> Send:
     count = _insert_deliveries(send, has_full_version=full is not None)
     Send.objects.filter(id=send.id).update(recipient_count=count)
     send.recipient_count = count
+    start_test(send, post)
     for _ in range(task_chains()):
         run_send.enqueue(send.id)
     return send
@@ -112,7 +114,7 @@ def create_test_send(post, email: str) -> Send:
         kind=SendKind.TEST,
         state=SendState.SENDING,
         started_at=timezone.now(),
-        sender=publication_sender(post.publication),
+        sender=sender_for(post),
         subject=f"[Test] {bodies.subject}",
         html_template=bodies.html,
         text_template=bodies.text,
@@ -140,8 +142,14 @@ def _insert_deliveries(send: Send, *, has_full_version: bool) -> int:
         "claimed_by": Value(""),
         "message_id": Value(""),
         "click_count": Value(0),
+        "is_held": Value(False),  # a subject test holds some afterwards (subject_tests)
     }
-    rows = newsletter_recipients(send.publication_id).order_by("id").values_list(*columns.values())
+    section_id = send.post.section_id if send.post else None
+    rows = (
+        newsletter_recipients(send.publication_id, section_id=section_id)
+        .order_by("id")
+        .values_list(*columns.values())
+    )
     select, params = rows.query.sql_with_params()
     sql = f"INSERT INTO {Delivery._meta.db_table} ({', '.join(columns)}) {select}"
     with connection.cursor() as cursor:

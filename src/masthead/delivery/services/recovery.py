@@ -113,3 +113,22 @@ def live_chain_count(send_id: int, task_path: str, me: str | None = None) -> int
         me=me or current_worker_id(),
     )
     return sum(1 for status, owner in rows if status == TaskResultStatus.READY or owner not in dead)
+
+
+def run_waiting_chains_now(send_id: int) -> int:
+    """Bring the send's postponed task rows forward to now (a subject test was decided, so its
+    held deliveries can go); returns how many."""
+    from masthead.delivery.tasks import run_send
+
+    waiting = [
+        task_id
+        for task_id, args_kwargs in DBTaskResult.objects.filter(
+            task_path=run_send.module_path,
+            status=TaskResultStatus.READY,
+            run_after__gt=timezone.now(),
+        ).values_list("id", "args_kwargs")
+        if args_kwargs.get("args") == [send_id]
+    ]
+    return DBTaskResult.objects.filter(id__in=waiting, status=TaskResultStatus.READY).update(
+        run_after=timezone.now()
+    )

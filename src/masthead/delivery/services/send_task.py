@@ -25,15 +25,27 @@ def next_due_at(send_id: int):
     other workers hold claims, a look a little later in case one of them died."""
     now = timezone.now()
     retry_at = (
-        Delivery.objects.filter(send_id=send_id, state=DeliveryState.QUEUED)
+        Delivery.objects.filter(send_id=send_id, state=DeliveryState.QUEUED, is_held=False)
         .aggregate(at=Min("next_attempt_at"))
         .get("at")
     )
     recheck_at = None
     if Delivery.objects.filter(send_id=send_id, state=DeliveryState.SENDING).exists():
         recheck_at = now + dt.timedelta(seconds=settings.DELIVERY_RECHECK_SECONDS)
-    moments = [moment for moment in (retry_at, recheck_at) if moment]
+    moments = [moment for moment in (retry_at, recheck_at, _held_until(send_id, now)) if moment]
     return max(min(moments, default=now + stale_after()), now)
+
+
+def _held_until(send_id: int, now):
+    """When a subject test's held deliveries may go: its decision time, or, when that has passed
+    and the decision is late, a little later (the decision brings the chain forward itself)."""
+    if not Delivery.objects.filter(
+        send_id=send_id, state=DeliveryState.QUEUED, is_held=True
+    ).exists():
+        return None
+    decide_at = Send.objects.filter(id=send_id).values_list("test_decide_at", flat=True).first()
+    later = now + dt.timedelta(seconds=settings.DELIVERY_RECHECK_SECONDS)
+    return max(decide_at, later) if decide_at else later
 
 
 def work_on_send(send_id: int, enqueue_successor) -> str:

@@ -59,6 +59,10 @@ class SendRenderer:
             self.full_template = MessageTemplate(
                 send, send.full_html_template, send.full_text_template
             )
+        self.send_id = send.id
+        self.subject_lines = list(send.subject_lines or [])
+        self.winner = send.test_winner
+        self.tested_templates: dict[tuple[bool, str], MessageTemplate] = {}
         self.unsubscribe_before, self.unsubscribe_after = unsubscribe_url_prefix(send.publication)
         self.fallback_url = self.unsubscribe_before.rsplit("/unsubscribe/", 1)[0] + "/"
         self.is_tracked = send.is_tracked
@@ -69,8 +73,29 @@ class SendRenderer:
         token = unsubscribe_token(Subscription(id=subscription_id))
         return f"{self.unsubscribe_before}{token}{self.unsubscribe_after}"
 
+    def subject_for(self, variant: int | None) -> str | None:
+        """A subject test's line for the delivery: its sample's line, else the winner's (read
+        again when this renderer was made before the decision); None without a test."""
+        if not self.subject_lines:
+            return None
+        if variant is None:
+            if self.winner is None:
+                self.winner = (
+                    Send.objects.filter(id=self.send_id)
+                    .values_list("test_winner", flat=True)
+                    .first()
+                )
+            variant = self.winner or 0
+        return self.subject_lines[variant] if 0 <= variant < len(self.subject_lines) else None
+
     def render(self, delivery: Claimed, address: str | None = None) -> bytes:
         template = self.full_template if delivery.gets_full_post else self.template
+        subject = self.subject_for(delivery.variant)
+        if subject:
+            key = (delivery.gets_full_post, subject)
+            if key not in self.tested_templates:
+                self.tested_templates[key] = template.with_subject(subject)
+            template = self.tested_templates[key]
         return template.render(
             delivery.id,
             address or delivery.email,

@@ -10,7 +10,11 @@
 
   const PREVIEW_DELAY_MS = 300;
   const AUTOSAVE_EVERY_MS = 3000;
-  const CONTENT_FIELDS = ["title", "subtitle", "slug", "body_markdown", "section", "audience"];
+  const CONTENT_FIELDS = [
+    "title", "subtitle", "slug", "body_markdown", "section", "audience",
+    "email_subject", "preview_text", "subject_test_lines", "subject_test_sample_percent",
+    "subject_test_wait_hours", "subject_test_metric",
+  ];
 
   const field = (name) => form.elements.namedItem(name);
   const title = field("title");
@@ -231,7 +235,24 @@
     imageError.textContent = text;
   }
 
+  // The rich editor (editor-rich.js), when it is mounted and the writer was last in it, takes
+  // the insertion where its own cursor is; otherwise it goes into the Markdown textarea.
+  function richEditor() {
+    return form.richEditor && form.richEditor.wantsInsert() ? form.richEditor : null;
+  }
+
+  function focusBody() {
+    const rich = richEditor();
+    if (rich) rich.focus();
+    else body.focus();
+  }
+
   function insertAtCursor(text) {
+    const rich = richEditor();
+    if (rich) {
+      rich.insertMarkdown(text);
+      return;
+    }
     const start = body.selectionStart ?? body.value.length;
     const end = body.selectionEnd ?? start;
     const before = body.value.slice(0, start);
@@ -293,6 +314,11 @@
     });
     paywallInsert.addEventListener("click", (event) => {
       event.preventDefault();
+      const rich = richEditor();
+      if (rich) {
+        rich.insertPaywall(paywallInsert.dataset.marker);
+        return;
+      }
       const cleaned = withoutPaywallLines(body.value, body.selectionStart ?? body.value.length);
       if (cleaned.text !== body.value) {
         body.value = cleaned.text;
@@ -410,7 +436,7 @@
         insertAtCursor(answer.markdown);
         fileInput.value = "";
         altInput.value = "";
-        body.focus();
+        focusBody();
       })
       .catch((error) => showImageError(error.message.replace(/^Not saved: /, "")))
       .finally(() => {

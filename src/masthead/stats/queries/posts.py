@@ -11,6 +11,8 @@ from django.db.models import F
 from django.http import Http404
 
 from masthead.core.db import LARGEST_ID
+from masthead.delivery.models import Send, SendKind
+from masthead.delivery.services.subject_tests import LineResult, line_results
 from masthead.posts.models import Post, PostStatus
 from masthead.posts.queries import listed
 from masthead.stats.models import DailyPostStats, PostLinkClicks, PostTotals
@@ -297,11 +299,61 @@ POST_DAY_FIELDS = (
 
 
 @dataclass(frozen=True)
+class SubjectTestReport:
+    """A post's subject test: each line's sample and results, and the winner once chosen."""
+
+    lines: list[LineResult]
+    metric: str  # posts.models.SubjectTestMetric
+    sample_percent: int | None
+    decide_at: dt.datetime | None
+    winner: int | None
+    decided_at: dt.datetime | None
+    rest_count: int
+
+    @property
+    def winning_line(self) -> LineResult | None:
+        return self.lines[self.winner] if self.winner is not None else None
+
+
+@dataclass(frozen=True)
 class PostReport:
     row: PostRow
     median: Median
     links: list[LinkRow]
     days: list[PostDay]
+    subject_test: SubjectTestReport | None = None
+
+
+def subject_test_report(post) -> SubjectTestReport | None:
+    """The post's newsletter's subject test, read live from its deliveries (two queries), or
+    None when it had none."""
+    send = (
+        Send.objects.filter(post=post, kind=SendKind.NEWSLETTER)
+        .exclude(test_decide_at=None)
+        .only(
+            "id",
+            "subject_lines",
+            "test_metric",
+            "test_sample_percent",
+            "test_decide_at",
+            "test_winner",
+            "test_decided_at",
+            "recipient_count",
+        )  # fmt: skip
+        .first()
+    )
+    if send is None:
+        return None
+    lines = line_results(send)
+    return SubjectTestReport(
+        lines=lines,
+        metric=send.test_metric,
+        sample_percent=send.test_sample_percent,
+        decide_at=send.test_decide_at,
+        winner=send.test_winner,
+        decided_at=send.test_decided_at,
+        rest_count=send.recipient_count - sum(line.sample_count for line in lines),
+    )
 
 
 def link_rows(post) -> list[LinkRow]:
@@ -332,10 +384,17 @@ def post_days(post, zone, today: dt.date) -> list[PostDay]:
 
 
 def post_report(publication, post, period: Period) -> PostReport:
-    """One post against the median post, its links and its first days (four queries)."""
+    """One post against the median post, its links, its first days (four queries) and its
+    subject test (two more)."""
     numbers = (
         PostTotals.objects.filter(post=post, publication=publication).values(*NUMBER_FIELDS).first()
     )
     median = median_post(publication)
     row = _row(post.id, post.title, post.slug, post.published_at, numbers, median)
-    return PostReport(row, median, link_rows(post), post_days(post, period.zone, period.last_day))
+    return PostReport(
+        row,
+        median,
+        link_rows(post),
+        post_days(post, period.zone, period.last_day),
+        subject_test_report(post),
+    )

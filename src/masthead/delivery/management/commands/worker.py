@@ -33,6 +33,7 @@ from django_tasks_db.utils import exclusive_transaction, is_locked_database_exce
 
 from masthead.automations.services import run_due_automations
 from masthead.core.db import close_all_connections
+from masthead.delivery.services.departed import skip_departed_readers
 from masthead.delivery.services.recovery import recover_sends
 from masthead.delivery.services.sending import record
 from masthead.delivery.services.subject_tests import decide_due_tests
@@ -108,7 +109,9 @@ class Worker(db_worker.Worker):
                 logger.warning("Queued again the abandoned %s", ", ".join(requeued))
             # Webhook deliveries due (a retry's time came, or a worker died holding one).
             dispatch_pending(time_budget_seconds=5)
-            # Subject tests whose sample has had its time, and automation emails now due.
+            # Nothing more for readers who left; subject tests whose sample has had its time,
+            # and automation emails now due.
+            skip_departed_readers()
             decide_due_tests()
             run_due_automations()
             publish_due_notes()  # scheduled notes whose task was lost
