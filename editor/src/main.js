@@ -297,7 +297,8 @@ function mount(form, textarea) {
   const toolbar = buildToolbar(editor, {
     insertUploads,
     toggleSource: () => setSourceMode(!isSourceMode),
-    insertPaywall,
+    // An email that is not a post (an automation's) has no paywall: no button for one.
+    insertPaywall: form.hasAttribute("data-no-paywall") ? null : insertPaywall,
   });
   wrapper.append(toolbar.element, toolbar.panel, host, problems, counts);
   hideSource(true);

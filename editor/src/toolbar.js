@@ -150,7 +150,9 @@ export function buildToolbar(editor, actions) {
     { label: "Embed", text: "Embed", action: embed },
     { label: "Inline TeX", text: "TeX", action: () => tex(false) },
     { label: "TeX block", text: "TeX block", action: () => tex(true) },
-    { label: "Paywall line", text: "Paywall", action: () => actions.insertPaywall() },
+    ...(actions.insertPaywall
+      ? [{ label: "Paywall line", text: "Paywall", action: () => actions.insertPaywall() }]
+      : []),
     { separator: true },
     { label: "Undo", text: "↶", action: () => run().undo().run(), can: () => editor.can().undo() },
     { label: "Redo", text: "↷", action: () => run().redo().run(), can: () => editor.can().redo() },

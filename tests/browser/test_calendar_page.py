@@ -1,10 +1,8 @@
 """In the browser: the desk's calendar and the notes composer with its schedule field pass axe
 and never scroll sideways, as a month grid at 1280 px and as a list of days at 390 px.
-Screenshots go to /work/notes/shots18/ (or the folder $MASTHEAD_SHOTS names)."""
+Screenshots go to the folder $MASTHEAD_SHOTS names, when it is set."""
 
 import datetime as dt
-import os
-import shutil
 
 import pytest
 from django.urls import reverse
@@ -18,13 +16,13 @@ from tests.browser.test_accessibility import (
     WIDTHS,
     assert_accessible,
     assert_no_horizontal_scroll,
+    save_screenshot,
     sign_in,
 )
 from tests.factories import make_person, make_post, make_publication
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SHOTS = os.environ.get("MASTHEAD_SHOTS") or "/work/notes/shots18"
 LONG_TITLE = "An unusually long title about municipal-budget-transparency-and-accountability"
 
 
@@ -37,11 +35,7 @@ def phone_or_desktop(request, browser):
 
 
 def shoot(page, name: str, tmp_path) -> None:
-    path = tmp_path / f"{name}-{page.viewport_size['width']}.png"
-    page.evaluate("window.scrollTo(0, 0)")
-    page.screenshot(path=path, full_page=True)
-    os.makedirs(SHOTS, exist_ok=True)
-    shutil.copy(path, SHOTS)
+    save_screenshot(page, tmp_path / f"{name}-{page.viewport_size['width']}.png")
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from masthead.billing.access import has_paid_access
 from masthead.posts.models import Audience, Post, PostAuthor, PostKind, PostSlugRedirect, PostStatus
-from masthead.publications.models import Publication
+from masthead.publications.models import Publication, Section
 from masthead.subscriptions.models import Subscription, SubscriptionStatus
 
 ARCHIVE_PAGE_SIZE = 20
@@ -78,12 +78,17 @@ def month_label(moment) -> str:
     return timezone.localtime(moment).strftime("%B %Y")
 
 
-def archive_page(publication: Publication, sort: str, number: int) -> ArchivePage:
-    """One page of the archive; bad sort names and page numbers fall back to the first page."""
+def archive_page(
+    publication: Publication, sort: str, number: int, section: Section | None = None
+) -> ArchivePage:
+    """One page of the archive (of one section's posts, when given); bad sort names and page
+    numbers fall back to the first page."""
     if sort not in ArchiveSort.ALL:
         sort = ArchiveSort.LATEST
     number = min(max(1, number), MAX_PAGE_NUMBER)
     posts = published_posts(publication).order_by(*ORDERINGS[sort])
+    if section is not None:
+        posts = posts.filter(section=section)
     if sort == ArchiveSort.DISCUSSIONS:
         posts = posts.filter(comment_count__gt=0)
     start = (number - 1) * ARCHIVE_PAGE_SIZE

@@ -41,7 +41,7 @@ def archive(request):
     if section is None:
         page = queries.archive_page(publication, sort, number)
     else:
-        page = sections.section_archive_page(publication, section, sort, number)
+        page = queries.archive_page(publication, sort, number, section)
     context = {
         "page": page,
         "tabs": queries.ArchiveSort.TABS,

@@ -11,14 +11,6 @@ from django.http import Http404
 
 from masthead.desk.lookups import MANAGERS, get_membership
 from masthead.posts.models import Post
-from masthead.posts.queries import (
-    ARCHIVE_PAGE_SIZE,
-    MAX_PAGE_NUMBER,
-    ORDERINGS,
-    ArchivePage,
-    ArchiveSort,
-    published_posts,
-)
 from masthead.publications.models import Membership, Publication, Section
 from masthead.subscriptions.models import SectionOptOut, Subscription, SubscriptionStatus
 
@@ -85,21 +77,6 @@ def sections_with_counts(publication: Publication) -> list[Section]:
     for section in result:
         section.subscriber_count = active_count - section.left_count
     return result
-
-
-def section_archive_page(
-    publication: Publication, section: Section, sort: str, number: int
-) -> ArchivePage:
-    """posts.queries.archive_page limited to one section: the same orderings and paging."""
-    if sort not in ArchiveSort.ALL:
-        sort = ArchiveSort.LATEST
-    number = min(max(1, number), MAX_PAGE_NUMBER)
-    posts = published_posts(publication).filter(section=section).order_by(*ORDERINGS[sort])
-    if sort == ArchiveSort.DISCUSSIONS:
-        posts = posts.filter(comment_count__gt=0)
-    start = (number - 1) * ARCHIVE_PAGE_SIZE
-    rows = list(posts[start : start + ARCHIVE_PAGE_SIZE + 1])
-    return ArchivePage(sort, number, rows[:ARCHIVE_PAGE_SIZE], len(rows) > ARCHIVE_PAGE_SIZE)
 
 
 def email_choices(subscriptions: list[Subscription]) -> None:
