@@ -102,8 +102,8 @@ class MarkdownPreviewForm(forms.Form):
 
 
 class TextListField(forms.CharField):
-    """A list typed as one text (split_text says how), checked whole before it is split: no
-    null character, at most MAX_CHARS in all."""
+    """A list typed as one text, one item a line (split_text; tags override it), checked whole
+    before it is split: no null character, at most MAX_CHARS in all."""
 
     MAX_CHARS = 1000
     NAME = "the list"  # for the message: "Keep the tags to 1000 characters in all"
@@ -120,7 +120,8 @@ class TextListField(forms.CharField):
         return self.split_text(text)
 
     def split_text(self, text: str) -> list[str]:
-        raise NotImplementedError
+        """One item a line, spaces collapsed, blank lines left out."""
+        return [" ".join(line.split()) for line in text.splitlines() if line.strip()]
 
 
 class TagsField(TextListField):
@@ -314,9 +315,6 @@ class SubjectLinesField(TextListField):
 
     MAX_CHARS = 1300
     NAME = "the subject lines"
-
-    def split_text(self, text: str) -> list[str]:
-        return [" ".join(line.split()) for line in text.splitlines() if line.strip()]
 
     def prepare_value(self, value):
         return "\n".join(value) if isinstance(value, list) else value
