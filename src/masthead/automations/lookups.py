@@ -3,9 +3,8 @@
 from django.http import Http404
 
 from masthead.automations.models import AutomationEmail
+from masthead.core.db import LARGEST_ID
 from masthead.desk.lookups import MANAGERS, get_membership
-
-LARGEST_ID = 2**63 - 1  # a larger number in the URL is no row, not a database error
 
 
 def get_automations_membership(person, publication_slug: str):
